@@ -1,0 +1,1 @@
+"""The lähitori guidance bot: first-contact service guidance with consented handoff."""

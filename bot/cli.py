@@ -1,0 +1,167 @@
+"""The `lahitori` command: db, flows, chat, demo, run, nlu, keygen."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+
+logger = logging.getLogger("lahitori")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {}
+    if getattr(args, "db", None):
+        overrides["DATABASE_URL"] = args.db
+    return load_settings(**overrides)
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from bot.db.session import current_revision, downgrade, head_revision, make_engine, upgrade
+
+    settings = _settings(args)
+    if args.action == "upgrade":
+        upgrade(settings.database_url)
+        print(f"database is at migration {head_revision()}")
+    elif args.action == "downgrade":
+        downgrade(settings.database_url, args.revision)
+        print(f"database downgraded to {args.revision}")
+    else:
+        engine = make_engine(settings.database_url)
+        print(f"current: {current_revision(engine) or 'none'}; newest: {head_revision()}")
+        engine.dispose()
+    return 0
+
+
+def cmd_flows_validate(args: argparse.Namespace) -> int:
+    from bot.flowspec.validate import validate_dir
+
+    path = Path(args.path) if args.path else load_settings().flows_dir
+    if not path.is_dir():
+        print(f"{path}:1: not a directory of flow files", file=sys.stderr)
+        return 1
+    loaded, problems = validate_dir(path)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) in {path}", file=sys.stderr)
+        return 1
+    steps = sum(len(item.flow.steps) for item in loaded)
+    print(f"ok: {len(loaded)} flows, {steps} steps, every text in fi and sv")
+    return 0
+
+
+def _services(args: argparse.Namespace):
+    from bot.services import build
+
+    return build(_settings(args))
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.channels.terminal import TerminalChat
+    from bot.conversation import TurnRunner
+
+    services = _services(args)
+    try:
+        chat = TerminalChat(TurnRunner(services), user=args.user, lang=args.lang, as_json=args.json, out=sys.stdout)
+        return chat.run(sys.stdin)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        services.close()
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot import crypto
+    from bot.db.session import make_engine, make_sessionmaker, upgrade
+    from bot.demo import seed
+
+    settings = _settings(args)
+    crypto.install(crypto.cipher_from_settings(settings))
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with make_sessionmaker(engine).begin() as session:
+        units, people = seed(session)
+    engine.dispose()
+    print(f"demo data ready in {engine.url.render_as_string(hide_password=True)}: {units} units and {people} "
+          "coordinators added (all marked demo). Try: lahitori chat")
+    return 0
+
+
+def cmd_keygen(_args: argparse.Namespace) -> int:
+    from bot.crypto import new_key
+
+    print(new_key())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lahitori", description="Lähitori guidance bot")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="database migrations")
+    db.add_argument("action", choices=["upgrade", "current", "downgrade"])
+    db.add_argument("revision", nargs="?", default="base")
+    db.add_argument("--db", help="database URL (overrides DATABASE_URL)")
+    db.set_defaults(func=cmd_db)
+
+    flows = sub.add_parser("flows", help="flow files")
+    flows_sub = flows.add_subparsers(dest="flows_command", required=True)
+    validate = flows_sub.add_parser("validate", help="check flows; prints file:line: problem")
+    validate.add_argument("path", nargs="?")
+    validate.set_defaults(func=cmd_flows_validate)
+
+    chat = sub.add_parser("chat", help="talk to the bot in this terminal")
+    chat.add_argument("--lang", choices=["fi", "sv"])
+    chat.add_argument("--db", help="database URL (overrides DATABASE_URL)")
+    chat.add_argument("--json", action="store_true", help="one JSON object per reply")
+    chat.add_argument("--user", default="local", help="who you are in the bot's eyes (default: local)")
+    chat.set_defaults(func=cmd_chat)
+
+    demo = sub.add_parser("demo", help="migrate the database and add demo units and coordinators")
+    demo.add_argument("--db", help="database URL (overrides DATABASE_URL)")
+    demo.set_defaults(func=cmd_demo)
+
+    keygen = sub.add_parser("keygen", help="print a new DATA_KEY")
+    keygen.set_defaults(func=cmd_keygen)
+
+    try:
+        from nlu.cli import register
+    except ImportError:  # pragma: no cover - the NLU package is part of the project
+        register = None
+    if register is not None:
+        nlu = sub.add_parser("nlu", help="intent classifier: train, predict, evaluate")
+        register(nlu.add_subparsers(dest="nlu_command", required=True))
+
+    try:
+        from bot.channels.telegram_cli import register as register_run
+    except ImportError:
+        register_run = None
+    if register_run is not None:
+        register_run(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bot.db.session import NotMigrated
+    from bot.flowspec.registry import FlowsInvalid
+
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except (ConfigError, NotMigrated) as error:
+        print(f"lahitori: {error}", file=sys.stderr)
+        return 2
+    except FlowsInvalid as error:
+        print(error, file=sys.stderr)
+        print("lahitori: the flows have problems (above); fix them or run `lahitori flows validate`", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""One validated Settings object, read from the environment and `.env`."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+logger = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDERS = {"", "changeme", "change-me", "secret", "xxx", "todo"}
+
+
+class ConfigError(Exception):
+    """A setting is wrong; the message is one line naming the variable."""
+
+
+class Settings(BaseSettings):
+    """Every setting of the application; names are stable (see README, Configuration)."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    app_env: Literal["dev", "production"] = Field("dev", alias="APP_ENV")
+    database_url: str = Field("sqlite:///lahitori.db", alias="DATABASE_URL")
+    default_language: Literal["fi", "sv"] = Field("fi", alias="DEFAULT_LANGUAGE")
+    timezone: str = Field("Europe/Helsinki", alias="TIMEZONE")
+    data_key: SecretStr | None = Field(None, alias="DATA_KEY")
+    data_key_file: Path = Field(Path(".lahitori-data.key"), alias="DATA_KEY_FILE")
+    flows_dir: Path = Field(PROJECT_ROOT / "flows", alias="FLOWS_DIR")
+    locales_dir: Path = Field(PROJECT_ROOT / "locales", alias="LOCALES_DIR")
+
+    nlu_backend: Literal["embedded", "rasa"] = Field("embedded", alias="NLU_BACKEND")
+    nlu_model_path: Path = Field(PROJECT_ROOT / "nlu" / "models" / "embedded.joblib", alias="NLU_MODEL_PATH")
+    nlu_data_dir: Path = Field(PROJECT_ROOT / "nlu" / "data", alias="NLU_DATA_DIR")
+    rasa_url: str = Field("http://127.0.0.1:5005", alias="RASA_URL")
+    rasa_token: SecretStr | None = Field(None, alias="RASA_TOKEN")
+    rasa_timeout: float = Field(1.5, gt=0, le=30, alias="RASA_TIMEOUT")
+
+    telegram_token: SecretStr | None = Field(None, alias="TELEGRAM_TOKEN")
+    telegram_api_url: str = Field("https://api.telegram.org/bot", alias="TELEGRAM_API_URL")
+    telegram_poll_interval: float = Field(0.0, ge=0, le=60, alias="TELEGRAM_POLL_INTERVAL")
+    webhook_url: str | None = Field(None, alias="WEBHOOK_URL")
+    webhook_listen: str = Field("127.0.0.1", alias="WEBHOOK_LISTEN")
+    webhook_port: int = Field(8443, ge=1, le=65535, alias="WEBHOOK_PORT")
+    webhook_secret: SecretStr | None = Field(None, alias="WEBHOOK_SECRET")
+    webhook_cert: Path | None = Field(None, alias="WEBHOOK_CERT")
+    webhook_key: Path | None = Field(None, alias="WEBHOOK_KEY")
+
+    claim_timeout_hours: float = Field(2.0, gt=0, le=240, alias="CLAIM_TIMEOUT_HOURS")
+    crisis_phone: str = Field("112", alias="CRISIS_EMERGENCY_NUMBER")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must start with sqlite:// or postgresql+psycopg://")
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        return value
+
+    @field_validator("rasa_url", "telegram_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith("https://"):
+            raise ValueError("must be a public https:// URL (Telegram only calls https webhooks)")
+        return value
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env == "production"
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    name = str(first["loc"][0]) if first["loc"] else "settings"
+    field = Settings.model_fields.get(name)
+    env_name = field.alias if field and field.alias else name.upper()
+    return f"configuration error: {env_name}: {first['msg']}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings or raise ConfigError with one line naming the variable."""
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as error:
+        raise ConfigError(_describe(error)) from None
+    if settings.is_production:
+        if settings.data_key is None or settings.data_key.get_secret_value().lower() in PLACEHOLDERS:
+            raise ConfigError("configuration error: DATA_KEY: required when APP_ENV=production (a Fernet key; see README)")
+        if settings.database_url.startswith("sqlite"):
+            logger.warning("APP_ENV=production with SQLite: PostgreSQL is the production database")
+    return settings

@@ -1,0 +1,151 @@
+"""One citizen message's way: load state, crisis guard, classify, engine turn, save all in one transaction."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from bot.db.models import Citizen, Conversation, MessageLog, ProcessedUpdate
+from bot.dialogue import crisis
+from bot.dialogue.models import MAX_TEXT, Reply, State, Turn
+from bot.dialogue.validators import clean_text
+from bot.handoff.audit import record
+from bot.handoff.service import StoreActions
+from bot.i18n import N_
+from bot.services import Services
+from nlu import langid
+from nlu.types import Prediction
+
+logger = logging.getLogger(__name__)
+
+LANG_CONFIDENCE = 0.85
+ATTEMPTS = 3
+CRISIS_TEXT = N_(
+    "If someone is in danger right now, call the emergency number 112 at once.\n"
+    "If you have thoughts of ending your life or need someone to talk to now, call the Crisis Helpline {crisis_line}.\n"
+    "I am still here. You can keep writing to me, and we can go on with your matter when you are ready.")
+VIOLENCE_TEXT = N_("If you are afraid of violence at home, you can also call Nollalinja, 080 005 005, free and round the clock.")
+CRISIS_LINES = {"fi": "09 2525 0111", "sv": "09 2525 0112"}
+
+
+@dataclass
+class TurnResult:
+    replies: list[Reply]
+    lang: str
+    events: list[str] = field(default_factory=list)
+    duplicate: bool = False
+    citizen_id: int | None = None
+
+
+def detect_language(text: str) -> str | None:
+    """The language of the text when it is clear enough to change the conversation's language."""
+    if len(text.split()) < 2:
+        return None
+    lang, confidence = langid.detect(text)
+    return lang if lang in ("fi", "sv") and confidence >= LANG_CONFIDENCE else None
+
+
+class TurnRunner:
+    """Channel-agnostic: every channel calls `handle` with what the citizen sent."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def handle(self, *, channel: str, external_id: str, text: str | None = None, payload: str | None = None,
+               lang_hint: str | None = None, update_id: int | None = None, start: bool = False,
+               set_lang: str | None = None) -> TurnResult:
+        """Process one input; `lang_hint` is used for a new citizen, `set_lang` always (an explicit choice)."""
+        cleaned, truncated, prediction, detected = None, False, None, None
+        if text is not None:
+            cleaned = clean_text(text)
+            truncated = len(cleaned) > MAX_TEXT
+            cleaned = cleaned[:MAX_TEXT]
+            if cleaned and not cleaned.startswith("/"):
+                prediction = self.services.classifier.predict(cleaned)
+                detected = detect_language(cleaned)
+        turn = Turn(text=cleaned, payload=payload, lang=detected, truncated=truncated)
+        lang_hint = set_lang or lang_hint
+        for attempt in range(ATTEMPTS):
+            try:
+                with self.services.sessions.begin() as session:
+                    return self._turn(session, channel=channel, external_id=external_id, turn=turn,
+                                      prediction=prediction, lang_hint=lang_hint, update_id=update_id, start=start,
+                                      set_lang=set_lang)
+            except StaleDataError:
+                logger.warning("concurrent update of one conversation; retrying the turn (%d)", attempt + 1)
+            except IntegrityError:
+                if update_id is not None and self._seen(channel, update_id):
+                    return TurnResult(replies=[], lang=lang_hint or self.services.settings.default_language, duplicate=True)
+                logger.warning("conflicting insert while starting a conversation; retrying (%d)", attempt + 1)
+        raise RuntimeError("the turn could not be saved after retries")
+
+    def _seen(self, channel: str, update_id: int) -> bool:
+        with self.services.sessions() as session:
+            return session.get(ProcessedUpdate, (channel, update_id)) is not None
+
+    def _turn(self, session: Session, *, channel: str, external_id: str, turn: Turn, prediction: Prediction | None,
+              lang_hint: str | None, update_id: int | None, start: bool, set_lang: str | None) -> TurnResult:
+        services, now = self.services, self.services.clock()
+        if update_id is not None:
+            if session.get(ProcessedUpdate, (channel, update_id)) is not None:
+                return TurnResult(replies=[], lang=lang_hint or services.settings.default_language, duplicate=True)
+            session.add(ProcessedUpdate(channel=channel, update_id=update_id, processed_at=now))
+        citizen = session.scalar(select(Citizen).where(Citizen.channel == channel, Citizen.external_id == external_id))
+        if citizen is None:
+            language = turn.lang or (lang_hint if lang_hint in ("fi", "sv") else services.settings.default_language)
+            citizen = Citizen(channel=channel, external_id=external_id, language=language, created_at=now, last_seen_at=now)
+            session.add(citizen)
+            session.flush()
+        citizen.last_seen_at = now
+        if set_lang in ("fi", "sv"):
+            citizen.language = set_lang
+        conversation = session.scalar(select(Conversation).where(Conversation.citizen_id == citizen.id))
+        fresh = conversation is None
+        if fresh:
+            state = services.engine.new_state(citizen.language)
+            conversation = Conversation(citizen_id=citizen.id, flow=state.flow, step=state.step, slots={}, menu_id=0, mode="bot",
+                                        created_at=now, updated_at=now)
+            session.add(conversation)
+        state = State(flow=conversation.flow, step=conversation.step, lang=citizen.language,
+                      slots=dict(conversation.slots or {}), menu_id=conversation.menu_id, mode=conversation.mode)
+        session.add(MessageLog(citizen_id=citizen.id, direction="in", sender="citizen", created_at=now,
+                               text=turn.text if turn.text is not None else f"[button {turn.payload}]"))
+        actions = StoreActions(session, citizen=citizen, i18n=services.i18n, tz=services.settings.timezone, now=now,
+                               topic_title=services.topic_title)
+
+        hit = crisis.check(turn.text, prediction) if turn.text else None
+        if hit is not None:
+            replies, events = self._crisis(session, citizen, state, turn, hit), ["crisis"]
+        elif start or (fresh and not turn.text and turn.payload is None):
+            outcome = services.engine.start(state, actions)
+            state, replies, events = outcome.state, outcome.replies, outcome.events
+        else:
+            outcome = services.engine.turn(state, turn, prediction, actions)
+            state, replies, events = outcome.state, outcome.replies, outcome.events
+
+        if "deleted" in events:
+            session.execute(delete(MessageLog).where(MessageLog.citizen_id == citizen.id))
+            session.delete(conversation)
+            return TurnResult(replies=replies, lang=state.lang, events=events, citizen_id=citizen.id)
+        conversation.flow, conversation.step, conversation.slots = state.flow, state.step, state.slots
+        conversation.menu_id, conversation.mode, conversation.updated_at = state.menu_id, state.mode, now
+        citizen.language = state.lang
+        for reply in replies:
+            session.add(MessageLog(citizen_id=citizen.id, direction="out", sender="bot", text=reply.text, created_at=now))
+        return TurnResult(replies=replies, lang=state.lang, events=events, citizen_id=citizen.id)
+
+    def _crisis(self, session: Session, citizen: Citizen, state: State, turn: Turn, hit: crisis.CrisisHit) -> list[Reply]:
+        lang = turn.lang or state.lang
+        _ = lambda message: self.services.i18n.gettext(lang, message)  # noqa: E731
+        text = _(CRISIS_TEXT).format(crisis_line=CRISIS_LINES.get(lang, CRISIS_LINES["fi"]))
+        if hit.category == "violence":
+            text += "\n" + _(VIOLENCE_TEXT)
+        record(session, actor=f"citizen:{citizen.id}", action="crisis_detected", citizen_id=citizen.id,
+               details={"category": hit.category, "source": hit.source, "flow": state.flow, "step": state.step},
+               at=self.services.clock())
+        logger.warning("crisis guard answered (category %s, via %s)", hit.category, hit.source)
+        return [Reply(text=text)]

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy 2 models, sessions, repository functions and Alembic migrations."""

@@ -1,0 +1,259 @@
+"""SQLAlchemy 2 ORM models: citizens, conversations, needs, consents, units, coordinators, handoffs."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from bot.db.types import EncryptedJSON, EncryptedText, UTCDateTime, utcnow
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[str]: JSON}
+
+
+class Citizen(Base):
+    """A person writing to the bot: only the channel's id and the language, no profile."""
+
+    __tablename__ = "citizen"
+    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_citizen_channel_external"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(2))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    blocked_at: Mapped[datetime | None]
+
+
+class Conversation(Base):
+    """Where a citizen is in the flows; slots may hold citizen text and are encrypted."""
+
+    __tablename__ = "conversation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen.id", ondelete="CASCADE"), unique=True)
+    flow: Mapped[str] = mapped_column(String(64))
+    step: Mapped[str] = mapped_column(String(64))
+    slots: Mapped[dict] = mapped_column(EncryptedJSON, default=dict)
+    menu_id: Mapped[int] = mapped_column(Integer, default=0)
+    mode: Mapped[str] = mapped_column(String(16), default="bot")
+    handoff_id: Mapped[int | None] = mapped_column(Integer)  # the case being relayed, if any
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class MessageLog(Base):
+    """The transcript, both directions; the text is encrypted."""
+
+    __tablename__ = "message_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen.id", ondelete="CASCADE"), index=True)
+    handoff_id: Mapped[int | None] = mapped_column(ForeignKey("handoff.id", ondelete="SET NULL"))
+    direction: Mapped[str] = mapped_column(String(3))  # in | out
+    sender: Mapped[str] = mapped_column(String(16))  # citizen | bot | coordinator | system
+    coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("coordinator.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(EncryptedText)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Unit(Base):
+    """A lähitori or a team: where coordinators work, whom it serves, when it is open."""
+
+    __tablename__ = "unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name_fi: Mapped[str] = mapped_column(String(120))
+    name_sv: Mapped[str] = mapped_column(String(120))
+    municipalities: Mapped[list[str]] = mapped_column(default=list)
+    languages: Mapped[list[str]] = mapped_column(default=list)
+    phone: Mapped[str] = mapped_column(String(32))
+    address: Mapped[str] = mapped_column(String(200), default="")
+    opening_hours: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    staff_chat_id: Mapped[str | None] = mapped_column(String(32))
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    coordinators: Mapped[list[Coordinator]] = relationship(back_populates="unit")
+
+    def name(self, lang: str) -> str:
+        return self.name_sv if lang == "sv" else self.name_fi
+
+
+class Coordinator(Base):
+    """An asiakasvastaava / palveluohjaaja; `pair` takes the cases while this person is away."""
+
+    __tablename__ = "coordinator"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    first_name: Mapped[str] = mapped_column(String(60))
+    last_name: Mapped[str] = mapped_column(String(60))
+    title_fi: Mapped[str] = mapped_column(String(80))
+    title_sv: Mapped[str] = mapped_column(String(80))
+    languages: Mapped[list[str]] = mapped_column(default=list)
+    topics: Mapped[list[str]] = mapped_column(default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    pair_id: Mapped[int | None] = mapped_column(ForeignKey("coordinator.id", ondelete="SET NULL"))
+    telegram_chat_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    unit: Mapped[Unit] = relationship(back_populates="coordinators")
+    pair: Mapped[Coordinator | None] = relationship(remote_side=[id])
+    absences: Mapped[list[Absence]] = relationship(back_populates="coordinator", cascade="all, delete-orphan")
+
+    def title(self, lang: str) -> str:
+        return self.title_sv if lang == "sv" else self.title_fi
+
+
+class Absence(Base):
+    """A period a coordinator is away; `ends_at` None means until further notice."""
+
+    __tablename__ = "absence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coordinator_id: Mapped[int] = mapped_column(ForeignKey("coordinator.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime | None]
+
+    coordinator: Mapped[Coordinator] = relationship(back_populates="absences")
+
+
+class Need(Base):
+    """What the citizen needs, in structured form; the description is their own words."""
+
+    __tablename__ = "need"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen.id", ondelete="CASCADE"), index=True)
+    topic: Mapped[str] = mapped_column(String(40))
+    topic_confidence: Mapped[float | None] = mapped_column(Float)
+    description: Mapped[str | None] = mapped_column(EncryptedText)
+    for_whom: Mapped[str | None] = mapped_column(String(16))  # self | close_one
+    municipality: Mapped[str | None] = mapped_column(String(64))
+    urgency: Mapped[str | None] = mapped_column(String(16))  # urgent | soon | no_hurry
+    contact_preference: Mapped[str | None] = mapped_column(String(16))  # chat | phone | visit
+    phone: Mapped[str | None] = mapped_column(EncryptedText)
+    contact_time: Mapped[str | None] = mapped_column(EncryptedText)
+    language: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(16), default="confirmed")  # confirmed | handed_off | withdrawn | deleted
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Consent(Base):
+    """A recorded yes or no to one exact consent text, naming who receives the need."""
+
+    __tablename__ = "consent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen.id", ondelete="CASCADE"), index=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("need.id", ondelete="CASCADE"), index=True)
+    decision: Mapped[str] = mapped_column(String(8))  # given | declined
+    purpose: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    text_hash: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(2))
+    coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("coordinator.id", ondelete="SET NULL"))
+    pair_id: Mapped[int | None] = mapped_column(ForeignKey("coordinator.id", ondelete="SET NULL"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[datetime | None]
+
+
+class Handoff(Base):
+    """A consented case handed to a coordinator (or a unit); one per need."""
+
+    __tablename__ = "handoff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("need.id", ondelete="CASCADE"), unique=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consent.id"))
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("coordinator.id", ondelete="SET NULL"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="new")  # new | claimed | contacted | closed | cancelled
+    expected_contact_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None]
+    contacted_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+
+    need: Mapped[Need] = relationship()
+    consent: Mapped[Consent] = relationship()
+    coordinator: Mapped[Coordinator | None] = relationship()
+    unit: Mapped[Unit] = relationship()
+
+
+class Feedback(Base):
+    """A citizen's 1-5 rating and optional comment."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizen.id", ondelete="SET NULL"))
+    handoff_id: Mapped[int | None] = mapped_column(ForeignKey("handoff.id", ondelete="SET NULL"))
+    topic: Mapped[str | None] = mapped_column(String(40))
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(EncryptedText)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEvent(Base):
+    """Who did what and when; details never hold message contents. Also the case history."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(48))  # citizen:ID | coordinator:ID | system | admin
+    action: Mapped[str] = mapped_column(String(48))
+    citizen_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    handoff_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Outbox(Base):
+    """A notification written in the turn's transaction and sent later by the dispatcher."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    channel: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict] = mapped_column(EncryptedJSON)
+    dedupe_key: Mapped[str] = mapped_column(String(96), unique=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    sent_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+
+class ProcessedUpdate(Base):
+    """A channel update id already handled: a redelivered update is processed once."""
+
+    __tablename__ = "processed_update"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,70 @@
+"""Demo data: three lähitori units of an invented Itä-Uusimaa set-up and their coordinator pairs."""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.db.models import Coordinator, Unit
+
+logger = logging.getLogger(__name__)
+
+WEEKDAYS_9_16 = {d: [["09:00", "16:00"]] for d in ("mon", "tue", "wed", "thu")} | {"fri": [["09:00", "15:00"]]}
+ALL_TOPICS: list[str] = []  # empty = a generalist who takes every topic
+
+UNITS = [
+    dict(code="porvoo", name_fi="Porvoon lähitori (demo)", name_sv="Närtorget i Borgå (demo)",
+         municipalities=["porvoo", "askola", "myrskyla", "pornainen", "pukkila", "other"], languages=["fi", "sv"],
+         phone="040 000 1001", address="Rauhankatu 20, Porvoo (demo)", opening_hours=WEEKDAYS_9_16),
+    dict(code="loviisa", name_fi="Loviisan lähitori (demo)", name_sv="Närtorget i Lovisa (demo)",
+         municipalities=["loviisa", "lapinjarvi"], languages=["fi", "sv"],
+         phone="040 000 1002", address="Mannerheiminkatu 4, Loviisa (demo)", opening_hours=WEEKDAYS_9_16),
+    dict(code="sipoo", name_fi="Sipoon lähitori (demo)", name_sv="Närtorget i Sibbo (demo)",
+         municipalities=["sipoo"], languages=["fi", "sv"],
+         phone="040 000 1003", address="Iso Kylätie 18, Sipoo (demo)", opening_hours=WEEKDAYS_9_16),
+]
+
+# (unit, first, last, languages, topics, pair index within the unit list below)
+ELDERLY = ["home_support", "housing_services", "caregiver_support", "assistive_devices", "rehabilitation", "transport_service"]
+SOCIAL = ["financial_support", "work_ability", "mental_health_substance", "family_services", "loneliness_activities"]
+GENERAL = ["health_services", "digital_support", "disability_services", "lahitori_info"]
+PEOPLE = [
+    ("porvoo", "Sari", "Laine", ["fi"], ELDERLY + GENERAL, "Anna"),
+    ("porvoo", "Anna", "Lindholm", ["fi", "sv"], ELDERLY + GENERAL, "Sari"),
+    ("porvoo", "Mikko", "Heinonen", ["fi"], SOCIAL + GENERAL, "Johanna"),
+    ("porvoo", "Johanna", "Björklund", ["fi", "sv"], SOCIAL + GENERAL, "Mikko"),
+    ("loviisa", "Pirjo", "Karppinen", ["fi"], ALL_TOPICS, "Henrik"),
+    ("loviisa", "Henrik", "Sjöberg", ["sv", "fi"], ALL_TOPICS, "Pirjo"),
+    ("sipoo", "Leena", "Nieminen", ["fi", "sv"], ALL_TOPICS, "Fredrik"),
+    ("sipoo", "Fredrik", "Holm", ["sv", "fi"], ALL_TOPICS, "Leena"),
+]
+
+
+def seed(session: Session) -> tuple[int, int]:
+    """Insert the demo units and coordinators unless they exist; returns how many were added."""
+    units_added = people_added = 0
+    units: dict[str, Unit] = {}
+    for data in UNITS:
+        unit = session.scalar(select(Unit).where(Unit.code == data["code"]))
+        if unit is None:
+            unit = Unit(is_demo=True, **data)
+            session.add(unit)
+            units_added += 1
+        units[data["code"]] = unit
+    session.flush()
+    people: dict[tuple[str, str], Coordinator] = {}
+    for code, first, last, languages, topics, _pair in PEOPLE:
+        person = session.scalar(select(Coordinator).where(Coordinator.unit_id == units[code].id,
+                                                          Coordinator.first_name == first))
+        if person is None:
+            person = Coordinator(unit_id=units[code].id, first_name=first, last_name=last, title_fi="palveluohjaaja",
+                                 title_sv="servicehandledare", languages=languages, topics=topics, active=True, is_demo=True)
+            session.add(person)
+            people_added += 1
+        people[(code, first)] = person
+    session.flush()
+    for code, first, *_rest, pair in PEOPLE:
+        people[(code, first)].pair_id = people[(code, pair)].id
+    logger.info("demo data: %d units and %d coordinators added", units_added, people_added)
+    return units_added, people_added

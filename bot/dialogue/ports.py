@@ -1,0 +1,65 @@
+"""What the engine asks of the outside world: storage and routing, as a Protocol and plain results."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class UnitContact:
+    unit_id: int
+    name: str
+    phone: str
+    hours: str
+    address: str
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """Who would receive the need if the citizen consents (a person, or only a unit)."""
+
+    unit: UnitContact
+    coordinator_id: int | None = None
+    coordinator: str | None = None  # first name
+    title: str | None = None
+    pair_id: int | None = None
+    pair: str | None = None
+
+    def as_slot(self) -> dict[str, Any]:
+        return {"coordinator_id": self.coordinator_id, "pair_id": self.pair_id, "unit_id": self.unit.unit_id}
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffInfo:
+    handoff_id: int
+    unit: UnitContact
+    coordinator: str | None
+    title: str | None
+    when: str
+    created: bool  # False when the need already had a handoff
+
+
+class Actions(Protocol):
+    """Storage-backed actions for one citizen within one turn's transaction (bot/handoff/service.py)."""
+
+    def record_need(self, *, slots: dict[str, Any], lang: str) -> int: ...
+
+    def unit_contact(self, *, municipality: str | None, lang: str) -> UnitContact: ...
+
+    def propose(self, *, need_id: int, lang: str) -> Proposal: ...
+
+    def record_consent(self, *, need_id: int, proposal: dict[str, Any], text: str, decision: str, lang: str) -> int: ...
+
+    def create_handoff(self, *, need_id: int, consent_id: int, lang: str) -> HandoffInfo: ...
+
+    def record_feedback(self, *, score: int, comment: str | None, topic: str | None) -> None: ...
+
+    def stored_summary(self, *, lang: str) -> list[str]: ...
+
+    def active_consents(self) -> int: ...
+
+    def withdraw_consents(self) -> int: ...
+
+    def delete_everything(self) -> None: ...
+
+    def set_language(self, *, lang: str) -> None: ...

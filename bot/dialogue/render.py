@@ -1,0 +1,101 @@
+"""Turning steps and slots into the citizen's words: service cards, summaries, option matching."""
+from __future__ import annotations
+
+import unicodedata
+from typing import TYPE_CHECKING, Any
+
+from bot.dialogue.validators import format_phone
+from bot.flowspec.schema import ChoiceStep, InfoStep, Option, SummaryStep
+from bot.i18n import N_
+
+if TYPE_CHECKING:
+    from bot.dialogue.engine import _Run
+
+FIELD_LABELS = {
+    "topic": N_("Topic"),
+    "description": N_("Your situation"),
+    "for_whom": N_("For whom"),
+    "municipality": N_("Municipality"),
+    "urgency": N_("Urgency"),
+    "contact_preference": N_("How to contact you"),
+    "phone": N_("Phone"),
+    "contact_time": N_("Best time to reach you"),
+}
+SUMMARY_TEXT_LIMIT = 600
+
+
+def fold(text: str) -> str:
+    """Lowercase without accents, for matching typed answers to button labels."""
+    text = unicodedata.normalize("NFKD", text.lower().strip())
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).strip(" .!?")
+
+
+class Renderer:
+    """Reads the run's state; writes nothing."""
+
+    def __init__(self, run: "_Run") -> None:
+        self.run = run
+
+    def option_label(self, slot: str, value: Any) -> str | None:
+        lang = self.run.s.lang
+        for flow in self.run.flows.flows.values():
+            for step in flow.steps.values():
+                if isinstance(step, ChoiceStep) and step.slot == slot:
+                    for option in step.options:
+                        if option.value == value:
+                            return option.label.get(lang)
+        return None
+
+    def display(self, slot: str, value: Any) -> str:
+        if slot == "topic":
+            flow = self.run.flows.flow_for_topic(value)
+            return flow.title.get(self.run.s.lang) if flow else str(value)
+        if slot == "phone":
+            return format_phone(str(value))
+        label = self.option_label(slot, value)
+        if label is not None:
+            return label
+        text = str(value)
+        return text if len(text) <= SUMMARY_TEXT_LIMIT else text[:SUMMARY_TEXT_LIMIT] + "…"
+
+    def slot_values(self) -> dict[str, str]:
+        return {k: self.display(k, v) for k, v in self.run.s.slots.items() if not k.startswith("_") and v is not None}
+
+    def summary(self, step: SummaryStep) -> str:
+        slots, lines = self.run.s.slots, []
+        fields = ["topic", *[f for f in step.fields if f != "topic"]]
+        for field in fields:
+            value = slots.get(field)
+            if value in (None, ""):
+                continue
+            if field == "phone" and slots.get("contact_preference") != "phone":
+                continue
+            label = self.run._(FIELD_LABELS[field]) if field in FIELD_LABELS else field
+            lines.append(f"• {label}: {self.display(field, value)}")
+        return "\n".join(lines)
+
+    def card(self, step: InfoStep) -> str:
+        lang, _, fmt = self.run.s.lang, self.run._, self.run.fmt
+        parts = [
+            step.title.get(lang).upper(),
+            fmt(step.what.get(lang)),
+            _("Who can get it: {text}").format(text=fmt(step.who.get(lang))),
+            _("How to apply: {text}").format(text=fmt(step.how.get(lang))),
+            _("Phone: {phone} ({hours})").format(phone=step.phone, hours=step.hours.get(lang)),
+        ]
+        if step.link:
+            parts.append(_("More information: {link}").format(link=step.link))
+        if step.demo:
+            parts.append(_("(Demo data: the phone number and link are examples.)"))
+        return "\n\n".join(parts)
+
+    def match_option(self, step: ChoiceStep, text: str) -> Option | None:
+        """A typed answer to buttons: the option's number or its label."""
+        typed = fold(text)
+        if typed.isdigit() and 1 <= int(typed) <= len(step.options):
+            return step.options[int(typed) - 1]
+        lang = self.run.s.lang
+        for option in step.options:
+            if fold(option.label.get(lang)) == typed or fold(option.label.get("sv" if lang == "fi" else "fi")) == typed:
+                return option
+        return None

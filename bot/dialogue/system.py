@@ -1,0 +1,131 @@
+"""Global commands that work from any step: start over, language, help, my data, delete, a person."""
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from bot.dialogue.render import fold
+from bot.dialogue.validators import yes_no
+from bot.i18n import N_
+from nlu.types import Prediction
+
+if TYPE_CHECKING:
+    from bot.dialogue.engine import _Run
+
+logger = logging.getLogger(__name__)
+
+# Command names (ASCII, as Telegram requires) and the words citizens may type after "/".
+COMMANDS: dict[str, set[str]] = {
+    "start": {"start", "alku", "alusta", "borja", "aloita"},
+    "language": {"language", "kieli", "sprak", "lang"},
+    "help": {"help", "apua", "ohje", "hjalp"},
+    "mydata": {"mydata", "tietoni", "minadata", "minauppgifter", "privacy"},
+    "delete": {"delete", "poista", "radera"},
+    "human": {"human", "ihminen", "manniska", "person"},
+}
+DESCRIPTIONS = {
+    "start": N_("Start from the beginning"),
+    "language": N_("Change language"),
+    "help": N_("Help"),
+    "mydata": N_("What is stored about me"),
+    "delete": N_("Delete my data"),
+    "human": N_("Talk to a person"),
+}
+
+
+def parse(text: str) -> str | None:
+    """The command a '/word' names, or None."""
+    word = fold(text.strip().split()[0].lstrip("/").split("@")[0]) if text.strip() else ""
+    return next((name for name, words in COMMANDS.items() if word in words), None)
+
+
+def command(run: "_Run", text: str) -> None:
+    name = parse(text)
+    run.events.append(f"command:{name or 'unknown'}")
+    if name == "start":
+        run.restart()
+    elif name == "language":
+        run.s.slots["_sys"] = "language"
+        run.say("Valitse kieli – Välj språk", [("Suomi", "fi"), ("Svenska", "sv")])
+    elif name == "help":
+        run.say(run._(
+            "You can write in your own words or use the buttons. Commands: /start begins again, "
+            "/language changes the language, /mydata shows what is stored about you, /delete deletes your data, "
+            "/human connects you with a person. In an emergency call 112."))
+        run.prompt(run.step())
+    elif name == "mydata":
+        show_data(run)
+    elif name == "delete":
+        ask_delete(run)
+    elif name == "human":
+        to_person(run)
+    else:
+        run.say(run._("I do not know that command. Write /help to see what you can do."))
+        run.prompt(run.step())
+
+
+def show_data(run: "_Run") -> None:
+    lines = run.actions.stored_summary(lang=run.s.lang)
+    text = run._("This is what is stored about you:") + "\n" + "\n".join(f"• {line}" for line in lines)
+    buttons = []
+    if run.actions.active_consents():
+        buttons.append((run._("Withdraw my consent"), "withdraw"))
+    buttons += [(run._("Delete my data"), "delete"), (run._("Continue"), "continue")]
+    run.s.slots["_sys"] = "mydata"
+    run.say(text, buttons)
+
+
+def ask_delete(run: "_Run") -> None:
+    run.s.slots["_sys"] = "delete"
+    run.say(run._("Shall I delete everything stored about you: your messages, needs and contact details? "
+                  "Cases already passed on are cancelled. This cannot be undone."),
+            [(run._("Yes, delete"), "yes"), (run._("No, keep them"), "no")])
+
+
+def to_person(run: "_Run") -> None:
+    idle = run.flows.step(*run.idle_step())
+    target = getattr(idle, "routes", {}).get("ask_human")
+    if target is None:
+        run.restart()
+        return
+    run.s.slots.pop("_sys", None)
+    run.go(*run.flows.resolve(target, run.idle_step()[0]))
+
+
+def choose(run: "_Run", key: str) -> None:
+    """A button of a system dialog was pressed."""
+    dialog = run.s.slots.pop("_sys", None)
+    if dialog == "language" and key in ("fi", "sv"):
+        run.switch_language(key, announce=True)
+        run.prompt(run.step())
+    elif dialog == "delete" and key == "yes":
+        run.actions.delete_everything()
+        run.events.append("deleted")
+        run.s.slots = {}
+        run.say(run._("Everything stored about you has been deleted. You can start again at any time."))
+        run.s.flow, run.s.step = run.idle_step()
+    elif dialog == "mydata" and key == "withdraw":
+        count = run.actions.withdraw_consents()
+        run.events.append("consent_withdrawn")
+        run.say(run._("Your consent has been withdrawn and your open case was cancelled. Nothing more is passed on.")
+                if count else run._("You have no consent in force."))
+        run.prompt(run.step())
+    elif dialog == "mydata" and key == "delete":
+        ask_delete(run)
+    else:
+        if dialog == "delete":
+            run.say(run._("Nothing was deleted."))
+        run.prompt(run.step())
+
+
+def text_in_dialog(run: "_Run", text: str, prediction: Prediction) -> None:
+    """Typed words while a system dialog waits: understand the obvious answers, else carry on."""
+    dialog, typed = run.s.slots.get("_sys"), fold(text)
+    if dialog == "language" and typed in ("suomi", "suomeksi", "finska", "1", "svenska", "ruotsi", "ruotsiksi", "pa svenska", "2"):
+        choose(run, "sv" if typed in ("svenska", "ruotsi", "ruotsiksi", "pa svenska", "2") else "fi")
+        return
+    if dialog == "delete" and yes_no(text) is not None:
+        choose(run, "yes" if yes_no(text) else "no")
+        return
+    run.s.slots.pop("_sys", None)
+    run.handle_text(run.step(), text, prediction)

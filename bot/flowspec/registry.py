@@ -1,0 +1,113 @@
+"""The live set of flows: reloads good edits without a restart and keeps the last valid set on a bad one."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.flowspec.loader import Problem
+from bot.flowspec.schema import WAITING_KINDS, Flow, Step
+from bot.flowspec.validate import ENTRY, resolve, validate_dir
+from nlu.types import SERVICE_TOPICS
+
+logger = logging.getLogger(__name__)
+
+
+class FlowsInvalid(Exception):
+    """The flows directory has problems and there is no earlier valid set to keep."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class FlowSet:
+    """One validated, immutable set of flows."""
+
+    flows: dict[str, Flow]
+    version: str
+
+    def step(self, flow_id: str, step_id: str) -> Step | None:
+        flow = self.flows.get(flow_id)
+        return flow.steps.get(step_id) if flow else None
+
+    def resolve(self, ref: str, flow_id: str) -> tuple[str, str]:
+        return resolve(ref, flow_id)
+
+    @property
+    def entry(self) -> tuple[str, str]:
+        return ENTRY, self.flows[ENTRY].start
+
+    @property
+    def idle(self) -> tuple[str, str]:
+        """The first waiting step after the entry: where a returning citizen's words are understood."""
+        flow_id, step_id = self.entry
+        for _ in range(50):
+            step = self.step(flow_id, step_id)
+            if step is None or step.kind in WAITING_KINDS:
+                break
+            flow_id, step_id = self.resolve(step.next, flow_id)
+        return flow_id, step_id
+
+    def topic_flows(self) -> list[Flow]:
+        """Flows that serve a service topic, in the order of the intent contract."""
+        order = {topic: index for index, topic in enumerate(SERVICE_TOPICS)}
+        return sorted((flow for flow in self.flows.values() if flow.topic), key=lambda f: order.get(f.topic, 99))
+
+    def flow_for_topic(self, topic: str) -> Flow | None:
+        return next((flow for flow in self.flows.values() if flow.topic == topic), None)
+
+
+def _fingerprint(directory: Path) -> tuple:
+    files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+    return tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+
+
+def load_flowset(directory: Path) -> FlowSet:
+    loaded, problems = validate_dir(directory)
+    if problems:
+        raise FlowsInvalid(problems)
+    version = str(abs(hash(_fingerprint(directory))))
+    return FlowSet(flows={item.flow.id: item.flow for item in loaded}, version=version)
+
+
+class FlowRegistry:
+    """Gives the current FlowSet; checks the files for changes at most every `interval` seconds."""
+
+    def __init__(self, directory: Path, *, interval: float = 1.0) -> None:
+        self.directory = Path(directory)
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._fingerprint = _fingerprint(self.directory)
+        self._current = load_flowset(self.directory)
+        self._checked = time.monotonic()
+        self.last_problems: list[Problem] = []
+
+    def current(self) -> FlowSet:
+        now = time.monotonic()
+        if now - self._checked >= self.interval:
+            with self._lock:
+                self._checked = now
+                self._maybe_reload()
+        return self._current
+
+    def _maybe_reload(self) -> None:
+        try:
+            fingerprint = _fingerprint(self.directory)
+        except OSError:
+            return
+        if fingerprint == self._fingerprint:
+            return
+        self._fingerprint = fingerprint
+        try:
+            self._current = load_flowset(self.directory)
+        except FlowsInvalid as error:
+            self.last_problems = error.problems
+            logger.error("flow edit rejected, keeping the last valid flows (%d problem(s)):\n%s",
+                         len(error.problems), error)
+            return
+        self.last_problems = []
+        logger.info("flows reloaded (%d flows)", len(self._current.flows))

@@ -1,0 +1,72 @@
+"""Choosing who receives a case: topic, municipality and language; an absent person's work pair; least load."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from bot.db.models import Absence, Coordinator, Handoff, Unit
+
+logger = logging.getLogger(__name__)
+
+OPEN_STATUSES = ("new", "claimed", "contacted")
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    unit: Unit
+    coordinator: Coordinator | None
+    via_pair: bool = False  # the chosen person covers for an absent colleague
+
+
+def units_for(session: Session, *, municipality: str | None, lang: str) -> list[Unit]:
+    """Units serving the municipality, those speaking the language first; every unit if none serves it."""
+    units = list(session.scalars(select(Unit).order_by(Unit.id)))
+    serving = [u for u in units if municipality and municipality in (u.municipalities or [])] or units
+    return sorted(serving, key=lambda u: lang not in (u.languages or []))
+
+
+def is_absent(coordinator: Coordinator, now: datetime) -> bool:
+    if not coordinator.active:
+        return True
+    return any(a.starts_at <= now and (a.ends_at is None or now < a.ends_at) for a in coordinator.absences)
+
+
+def open_load(session: Session, coordinator_ids: list[int]) -> dict[int, int]:
+    if not coordinator_ids:
+        return {}
+    rows = session.execute(
+        select(Handoff.coordinator_id, func.count())
+        .where(Handoff.coordinator_id.in_(coordinator_ids), Handoff.status.in_(OPEN_STATUSES))
+        .group_by(Handoff.coordinator_id)
+    )
+    return {cid: count for cid, count in rows}
+
+
+def choose(session: Session, *, topic: str, municipality: str | None, lang: str, now: datetime) -> Assignment | None:
+    """The person (or unit) who gets a new case; None only when no unit exists at all."""
+    units = units_for(session, municipality=municipality, lang=lang)
+    if not units:
+        return None
+    for unit in units:
+        people = list(session.scalars(
+            select(Coordinator).where(Coordinator.unit_id == unit.id)
+            .options(selectinload(Coordinator.absences), selectinload(Coordinator.pair).selectinload(Coordinator.absences))
+            .order_by(Coordinator.id)
+        ))
+        qualified = [c for c in people if lang in (c.languages or []) and (not c.topics or topic in c.topics)]
+        effective: dict[int, tuple[Coordinator, bool]] = {}
+        for person in qualified:
+            if not is_absent(person, now):
+                effective.setdefault(person.id, (person, False))
+            elif person.pair is not None and not is_absent(person.pair, now) and lang in (person.pair.languages or []):
+                effective.setdefault(person.pair.id, (person.pair, True))
+        if effective:
+            load = open_load(session, list(effective))
+            person, via_pair = min(effective.values(), key=lambda item: (load.get(item[0].id, 0), item[1], item[0].id))
+            return Assignment(unit=unit, coordinator=person, via_pair=via_pair)
+    logger.info("no coordinator free for a case; the unit receives it")
+    return Assignment(unit=units[0], coordinator=None)

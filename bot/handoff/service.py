@@ -1,0 +1,171 @@
+"""Handoff creation and the storage-backed Actions the engine calls, inside one turn's transaction."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.db.models import Citizen, Consent, Coordinator, Feedback, Handoff, MessageLog, Need, Unit
+from bot.dialogue.ports import HandoffInfo, Proposal, UnitContact
+from bot.handoff import consent as consent_rules
+from bot.handoff.audit import record
+from bot.handoff.hours import expected_contact
+from bot.handoff.routing import choose, is_absent, units_for
+from bot.i18n import I18n, N_
+
+logger = logging.getLogger(__name__)
+
+NEED_FIELDS = ("description", "for_whom", "municipality", "urgency", "contact_preference", "phone", "contact_time")
+STATUS_LABELS = {
+    "new": N_("waiting for a coordinator"), "claimed": N_("a coordinator is handling it"),
+    "contacted": N_("the coordinator has contacted you"), "closed": N_("closed"), "cancelled": N_("cancelled"),
+}
+
+
+def unit_contact(unit: Unit, lang: str) -> UnitContact:
+    return UnitContact(unit_id=unit.id, name=unit.name(lang), phone=unit.phone,
+                       hours=I18n.opening_hours(unit.opening_hours or {}, lang), address=unit.address)
+
+
+def create_handoff(session: Session, *, need: Need, consent: Consent, now: datetime) -> tuple[Handoff, bool]:
+    """One handoff per need, to the person (or their pair, or the unit) the consent names."""
+    existing = session.scalar(select(Handoff).where(Handoff.need_id == need.id))
+    if existing is not None:
+        return existing, False
+    if not consent_rules.usable(consent, need_id=need.id):
+        raise consent_rules.ConsentError("no consent in force for this need")
+    coordinator_id = None
+    for candidate_id in (consent.coordinator_id, consent.pair_id):
+        candidate = session.get(Coordinator, candidate_id) if candidate_id else None
+        if candidate is not None and not is_absent(candidate, now):
+            coordinator_id = candidate.id
+            break
+    handoff = Handoff(need_id=need.id, consent_id=consent.id, citizen_id=need.citizen_id, unit_id=consent.unit_id,
+                      coordinator_id=coordinator_id, status="new", created_at=now)
+    try:
+        with session.begin_nested():
+            session.add(handoff)
+    except IntegrityError:
+        return session.scalar(select(Handoff).where(Handoff.need_id == need.id)), False
+    need.status = "handed_off"
+    record(session, actor=f"citizen:{need.citizen_id}", action="handoff_created", citizen_id=need.citizen_id,
+           handoff_id=handoff.id, details={"coordinator_id": coordinator_id, "unit_id": consent.unit_id,
+                                           "consent_id": consent.id, "topic": need.topic}, at=now)
+    return handoff, True
+
+
+class StoreActions:
+    """The engine's Actions for one citizen, bound to the turn's session."""
+
+    def __init__(self, session: Session, *, citizen: Citizen, i18n: I18n, tz: str, now: datetime,
+                 topic_title: Callable[[str, str], str], on_handoff: Callable[[Session, Handoff], None] | None = None) -> None:
+        self.session, self.citizen, self.i18n, self.tz, self.now = session, citizen, i18n, tz, now
+        self.topic_title = topic_title
+        self.on_handoff = on_handoff
+
+    def record_need(self, *, slots: dict[str, Any], lang: str) -> int:
+        need = Need(citizen_id=self.citizen.id, topic=slots.get("topic") or "lahitori_info",
+                    topic_confidence=slots.get("topic_confidence"), language=lang, status="confirmed",
+                    created_at=self.now, **{f: slots.get(f) for f in NEED_FIELDS})
+        self.session.add(need)
+        self.session.flush()
+        record(self.session, actor=f"citizen:{self.citizen.id}", action="need_recorded", citizen_id=self.citizen.id,
+               details={"need_id": need.id, "topic": need.topic}, at=self.now)
+        return need.id
+
+    def unit_contact(self, *, municipality: str | None, lang: str) -> UnitContact:
+        units = units_for(self.session, municipality=municipality, lang=lang)
+        if not units:
+            return UnitContact(0, self.i18n.gettext(lang, N_("the lähitori")), "–", "–", "–")
+        return unit_contact(units[0], lang)
+
+    def propose(self, *, need_id: int, lang: str) -> Proposal:
+        need = self._need(need_id)
+        assignment = choose(self.session, topic=need.topic, municipality=need.municipality, lang=lang, now=self.now)
+        if assignment is None:
+            raise RuntimeError("no unit is configured: run `lahitori demo` or add units")
+        person = assignment.coordinator
+        if person is None:
+            return Proposal(unit=unit_contact(assignment.unit, lang))
+        pair = person.pair
+        return Proposal(unit=unit_contact(assignment.unit, lang), coordinator_id=person.id, coordinator=person.first_name,
+                        title=person.title(lang), pair_id=pair.id if pair else None,
+                        pair=pair.first_name if pair else None)
+
+    def record_consent(self, *, need_id: int, proposal: dict[str, Any], text: str, decision: str, lang: str) -> int:
+        consent = consent_rules.record_decision(
+            self.session, citizen_id=self.citizen.id, need_id=need_id, text=text, decision=decision, lang=lang,
+            unit_id=proposal["unit_id"], coordinator_id=proposal.get("coordinator_id"), pair_id=proposal.get("pair_id"),
+            now=self.now)
+        return consent.id
+
+    def create_handoff(self, *, need_id: int, consent_id: int, lang: str) -> HandoffInfo:
+        need, consent = self._need(need_id), self.session.get(Consent, consent_id)
+        handoff, created = create_handoff(self.session, need=need, consent=consent, now=self.now)
+        unit = self.session.get(Unit, handoff.unit_id)
+        expectation = expected_contact(hours=unit.opening_hours or {}, now=self.now, tz=self.tz, lang=lang, i18n=self.i18n)
+        if created:
+            handoff.expected_contact_at = expectation.at
+            if self.on_handoff is not None:
+                self.on_handoff(self.session, handoff)
+        person = self.session.get(Coordinator, handoff.coordinator_id) if handoff.coordinator_id else None
+        return HandoffInfo(handoff_id=handoff.id, unit=unit_contact(unit, lang), coordinator=person.first_name if person else None,
+                           title=person.title(lang) if person else None, when=expectation.text, created=created)
+
+    def record_feedback(self, *, score: int, comment: str | None, topic: str | None) -> None:
+        self.session.add(Feedback(citizen_id=self.citizen.id, score=score, comment=comment, topic=topic, created_at=self.now))
+
+    def stored_summary(self, *, lang: str) -> list[str]:
+        _ = lambda message: self.i18n.gettext(lang, message)  # noqa: E731
+        lines = [_("Language: {language}").format(language="suomi" if self.citizen.language == "fi" else "svenska")]
+        needs = list(self.session.scalars(select(Need).where(Need.citizen_id == self.citizen.id).order_by(Need.id)))
+        for need in needs:
+            date = need.created_at.strftime("%d.%m.%Y")
+            lines.append(_("Need: {topic} ({date}), in your words: {description}").format(
+                topic=self.topic_title(need.topic, lang), date=date, description=(need.description or "–")[:200]))
+            if need.phone:
+                lines.append(_("Phone number: {phone}").format(phone=need.phone))
+            for consent in self.session.scalars(select(Consent).where(Consent.need_id == need.id).order_by(Consent.id)):
+                state = _("withdrawn") if consent.withdrawn_at else (_("given") if consent.decision == "given" else _("declined"))
+                lines.append(_("Consent {date}: {state}").format(date=consent.decided_at.strftime("%d.%m.%Y"), state=state))
+            handoff = self.session.scalar(select(Handoff).where(Handoff.need_id == need.id))
+            if handoff is not None:
+                person = self.session.get(Coordinator, handoff.coordinator_id) if handoff.coordinator_id else None
+                unit = self.session.get(Unit, handoff.unit_id)
+                who = f"{person.first_name}, {person.title(lang)}, {unit.name(lang)}" if person else unit.name(lang)
+                lines.append(_("Case: {who}, {status}").format(who=who, status=_(STATUS_LABELS[handoff.status])))
+        count = self.session.query(MessageLog).filter(MessageLog.citizen_id == self.citizen.id).count()
+        lines.append(_("Messages in this conversation: {count}").format(count=count))
+        return lines
+
+    def active_consents(self) -> int:
+        return self.session.query(Consent).filter(Consent.citizen_id == self.citizen.id, Consent.decision == "given",
+                                                  Consent.withdrawn_at.is_(None)).count()
+
+    def withdraw_consents(self) -> int:
+        return consent_rules.withdraw_all(self.session, citizen_id=self.citizen.id, now=self.now)
+
+    def delete_everything(self) -> None:
+        citizen_id = self.citizen.id
+        consent_rules.withdraw_all(self.session, citizen_id=citizen_id, now=self.now)
+        self.session.execute(delete(MessageLog).where(MessageLog.citizen_id == citizen_id))
+        self.session.execute(update(Feedback).where(Feedback.citizen_id == citizen_id).values(citizen_id=None, comment=None))
+        self.session.execute(delete(Handoff).where(Handoff.citizen_id == citizen_id))
+        self.session.execute(delete(Consent).where(Consent.citizen_id == citizen_id))
+        self.session.execute(delete(Need).where(Need.citizen_id == citizen_id))
+        self.citizen.external_id = f"deleted:{citizen_id}"
+        record(self.session, actor=f"citizen:{citizen_id}", action="data_deleted", citizen_id=citizen_id, at=self.now)
+
+    def set_language(self, *, lang: str) -> None:
+        self.citizen.language = lang
+
+    def _need(self, need_id: int) -> Need:
+        need = self.session.get(Need, need_id)
+        if need is None or need.citizen_id != self.citizen.id:
+            raise LookupError(f"need {need_id} is not this citizen's")
+        return need

@@ -1,0 +1,1 @@
+"""Finnish/Swedish intent classification for the lähitori guidance bot."""
