@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import phonenumbers
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from bot.flowspec.loader import LoadedFlow, Problem, SourceFile, read_source
 from bot.flowspec.schema import CONTEXT_VARS, LANGS, NEED_SLOTS, Flow, Text
@@ -24,6 +24,7 @@ def _schema_problem(source: SourceFile, error: dict) -> Problem:
     kind, msg = error["type"], error["msg"]
     if kind == "missing" and clean and clean[-1] in LANGS:
         language = "Finnish" if clean[-1] == "fi" else "Swedish"
+        where = ".".join(str(part) for part in clean[:-1])
         message = f"{where}: the {language} text ({clean[-1]}) is missing; every citizen-facing text needs fi and sv"
     elif kind == "missing":
         message = f"{where}: required field is missing; add it"
@@ -62,7 +63,7 @@ def _texts(obj: object, loc: tuple) -> Iterable[tuple[tuple, Text]]:
     if isinstance(obj, list):
         for index, item in enumerate(obj):
             yield from _texts(item, (*loc, index))
-    elif hasattr(obj, "model_fields"):
+    elif isinstance(obj, BaseModel):
         for name in type(obj).model_fields:
             yield from _texts(getattr(obj, name), (*loc, name))
 
@@ -99,6 +100,7 @@ def check_flows(loaded: list[LoadedFlow], *, broken: set[str] = frozenset()) -> 
         problems.append(Problem(str(item.source.path), item.line(*loc), f"flow {item.flow.id}: {message}"))
 
     topics_served: dict[str, str] = {}
+    dangling: set[str] = set()  # flows with a broken next: their unreachable steps follow from it
     referenced: set[tuple[str, str]] = set()
     for item in loaded:
         flow = item.flow
@@ -121,8 +123,10 @@ def check_flows(loaded: list[LoadedFlow], *, broken: set[str] = frozenset()) -> 
                 if target_flow in broken:
                     continue
                 if target is None:
+                    dangling.add(flow.id)
                     problem(item, (*base, *loc), f"step {step_id}: next {ref!r} names an unknown flow {target_flow!r}")
                 elif target_step not in target.flow.steps:
+                    dangling.add(flow.id)
                     problem(item, (*base, *loc), f"step {step_id}: next {ref!r} points to no step; "
                                                  f"name one of the steps of flow {target_flow}")
             for intent in getattr(step, "routes", None) or {}:
@@ -166,11 +170,13 @@ def check_flows(loaded: list[LoadedFlow], *, broken: set[str] = frozenset()) -> 
     roots = {(f.flow.id, f.flow.start) for f in loaded if f.flow.id == ENTRY or f.flow.topic}
     reachable = _reachable(by_id, roots)
     for item in loaded:
+        if item.flow.id in dangling or broken:
+            continue
         for step_id in item.flow.steps:
             if (item.flow.id, step_id) not in reachable:
                 problem(item, ("steps", step_id), f"step {step_id} is unreachable: no step leads to it; "
                                                   "link it with next/options or remove it")
-    if loaded and ENTRY not in by_id:
+    if loaded and ENTRY not in by_id and ENTRY not in broken:
         problems.append(Problem(str(loaded[0].source.path.parent), 1, f"no flow with id {ENTRY!r}: the entry flow is missing"))
     missing = [t for t in SERVICE_TOPICS if t not in topics_served]
     if loaded and missing and not broken:
