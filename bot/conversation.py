@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -94,26 +94,28 @@ class TurnRunner:
             if session.get(ProcessedUpdate, (channel, update_id)) is not None:
                 return TurnResult(replies=[], lang=lang_hint or services.settings.default_language, duplicate=True)
             session.add(ProcessedUpdate(channel=channel, update_id=update_id, processed_at=now))
-        citizen = session.scalar(select(Citizen).where(Citizen.channel == channel, Citizen.external_id == external_id))
+        row = session.execute(
+            select(Citizen, Conversation).outerjoin(Conversation, Conversation.citizen_id == Citizen.id)
+            .where(Citizen.channel == channel, Citizen.external_id == external_id)
+        ).first()
+        citizen, conversation = (row[0], row[1]) if row else (None, None)
         if citizen is None:
             language = turn.lang or (lang_hint if lang_hint in ("fi", "sv") else services.settings.default_language)
             citizen = Citizen(channel=channel, external_id=external_id, language=language, created_at=now, last_seen_at=now)
             session.add(citizen)
             session.flush()
-        citizen.last_seen_at = now
         if set_lang in ("fi", "sv"):
             citizen.language = set_lang
-        conversation = session.scalar(select(Conversation).where(Conversation.citizen_id == citizen.id))
         fresh = conversation is None
         if fresh:
             state = services.engine.new_state(citizen.language)
-            conversation = Conversation(citizen_id=citizen.id, flow=state.flow, step=state.step, slots={}, menu_id=0, mode="bot",
-                                        created_at=now, updated_at=now)
+            conversation = Conversation(citizen_id=citizen.id, flow=state.flow, step=state.step, slots={}, menu_id=0,
+                                        mode="bot", created_at=now, updated_at=now)
             session.add(conversation)
         state = State(flow=conversation.flow, step=conversation.step, lang=citizen.language,
                       slots=dict(conversation.slots or {}), menu_id=conversation.menu_id, mode=conversation.mode)
-        session.add(MessageLog(citizen_id=citizen.id, direction="in", sender="citizen", created_at=now,
-                               text=turn.text if turn.text is not None else f"[button {turn.payload}]"))
+        log = [dict(citizen_id=citizen.id, direction="in", sender="citizen", created_at=now,
+                    text=turn.text if turn.text is not None else f"[button {turn.payload}]")]
         actions = StoreActions(session, citizen=citizen, i18n=services.i18n, tz=services.settings.timezone, now=now,
                                topic_title=services.topic_title)
 
@@ -134,8 +136,9 @@ class TurnRunner:
         conversation.flow, conversation.step, conversation.slots = state.flow, state.step, state.slots
         conversation.menu_id, conversation.mode, conversation.updated_at = state.menu_id, state.mode, now
         citizen.language = state.lang
-        for reply in replies:
-            session.add(MessageLog(citizen_id=citizen.id, direction="out", sender="bot", text=reply.text, created_at=now))
+        log += [dict(citizen_id=citizen.id, direction="out", sender="bot", text=reply.text, created_at=now)
+                for reply in replies]
+        session.execute(insert(MessageLog), log)
         return TurnResult(replies=replies, lang=state.lang, events=events, citizen_id=citizen.id)
 
     def _crisis(self, session: Session, citizen: Citizen, state: State, turn: Turn, hit: crisis.CrisisHit) -> list[Reply]:

@@ -37,14 +37,8 @@ class Renderer:
         self.run = run
 
     def option_label(self, slot: str, value: Any) -> str | None:
-        lang = self.run.s.lang
-        for flow in self.run.flows.flows.values():
-            for step in flow.steps.values():
-                if isinstance(step, ChoiceStep) and step.slot == slot:
-                    for option in step.options:
-                        if option.value == value:
-                            return option.label.get(lang)
-        return None
+        label = self.run.flows.option_labels.get((slot, value)) if isinstance(value, str) else None
+        return label.get(self.run.s.lang) if label else None
 
     def display(self, slot: str, value: Any) -> str:
         if slot == "topic":

@@ -5,10 +5,11 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from bot.flowspec.loader import Problem
-from bot.flowspec.schema import WAITING_KINDS, Flow, Step
+from bot.flowspec.schema import WAITING_KINDS, ChoiceStep, Flow, Step, Text
 from bot.flowspec.validate import ENTRY, resolve, validate_dir
 from nlu.types import SERVICE_TOPICS
 
@@ -23,12 +24,24 @@ class FlowsInvalid(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FlowSet:
     """One validated, immutable set of flows."""
 
     flows: dict[str, Flow]
     version: str
+
+    @cached_property
+    def option_labels(self) -> dict[tuple[str, str], Text]:
+        """(slot, value) -> the label of the choice option that sets it, for summaries."""
+        labels: dict[tuple[str, str], Text] = {}
+        for flow in self.flows.values():
+            for step in flow.steps.values():
+                if isinstance(step, ChoiceStep) and step.slot:
+                    for option in step.options:
+                        if option.value is not None:
+                            labels.setdefault((step.slot, option.value), option.label)
+        return labels
 
     def step(self, flow_id: str, step_id: str) -> Step | None:
         flow = self.flows.get(flow_id)

@@ -1,0 +1,286 @@
+"""The Telegram channel: turn updates into runner calls and replies into messages; no domain rules here."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import logging
+import random
+import traceback
+import warnings
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import update as sql_update
+from telegram import (BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update, User)
+from telegram.constants import MessageLimit, ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import (Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler,
+                          filters)
+from telegram.request import BaseRequest
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.conversation import TurnResult, TurnRunner
+from bot.db.models import Citizen
+from bot.dialogue.models import Button, Reply
+from bot.dialogue.system import COMMANDS, DESCRIPTIONS
+from bot.i18n import N_
+from bot.services import Services
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+MAX_CHARS = MessageLimit.MAX_TEXT_LENGTH  # 4096, counted in UTF-16 code units after entity parsing
+MAX_CALLBACK_BYTES = 64
+SHORT_LABEL = 20  # two buttons share a row when both labels are at most this long
+SEND_ATTEMPTS = 4
+BACKOFF = 0.5  # seconds before the first retry of a network error; doubles each time
+MAX_BACKLOG = 16  # updates of one chat waiting for its lock; more are dropped so one chat cannot starve others
+ALLOWED_UPDATES = ["message", "callback_query"]
+
+ERROR_TEXT = N_("Sorry, something went wrong on my side. Please try again in a moment, or call the lähitori.")
+# Written texts used until the catalogs translate ERROR_TEXT (see locales/).
+ERROR_FALLBACK = {
+    "fi": "Pahoittelen, nyt meni jotain vikaan. Yritä hetken päästä uudelleen tai soita lähitoriin.",
+    "sv": "Förlåt, nu gick något fel hos mig. Försök igen om en stund eller ring närtorget.",
+}
+
+
+# Rendering -------------------------------------------------------------------------------------------------
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _cut(text: str, limit: int) -> int:
+    """Where to cut `text` (longer than `limit`): the last paragraph, line or word break that fits."""
+    fit = used = 0
+    while used + (2 if ord(text[fit]) > 0xFFFF else 1) <= limit:
+        used += 2 if ord(text[fit]) > 0xFFFF else 1
+        fit += 1
+    window = text[:fit + 1]  # a break right after the limit is a clean cut too
+    for separator in ("\n\n", "\n", " "):
+        cut = window.rfind(separator)
+        if cut > 0:
+            return cut
+    return fit
+
+
+def split_text(text: str, limit: int = MAX_CHARS) -> list[str]:
+    """Pieces of at most `limit` UTF-16 units (Telegram's measure), cut on paragraph, line or word breaks."""
+    chunks, rest = [], text.strip()
+    while utf16_len(rest) > limit:
+        cut = _cut(rest, limit)
+        chunks.append(rest[:cut].rstrip())
+        rest = rest[cut:].strip()
+    return chunks + [rest] if rest else chunks
+
+
+def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
+    """One button a row; two consecutive buttons share a row when both labels are short."""
+    if not buttons:
+        return None
+    rows: list[list[InlineKeyboardButton]] = []
+    pending: InlineKeyboardButton | None = None
+    for button in buttons:
+        if len(button.payload.encode()) > MAX_CALLBACK_BYTES:
+            raise ValueError(f"button payload longer than {MAX_CALLBACK_BYTES} bytes: {button.payload[:20]}...")
+        item = InlineKeyboardButton(button.label, callback_data=button.payload)
+        if len(button.label) > SHORT_LABEL:
+            rows += [[pending]] if pending else []
+            rows.append([item])
+            pending = None
+        elif pending is not None:
+            rows.append([pending, item])
+            pending = None
+        else:
+            pending = item
+    if pending is not None:
+        rows.append([pending])
+    return InlineKeyboardMarkup(rows)
+
+
+def render(reply: Reply) -> list[tuple[str, InlineKeyboardMarkup | None]]:
+    """HTML-escaped messages for one reply; the keyboard goes with the last piece."""
+    pieces = [html.escape(piece, quote=False) for piece in split_text(reply.text)]
+    if not pieces:
+        return []
+    return [(piece, None) for piece in pieces[:-1]] + [(pieces[-1], keyboard(reply.buttons))]
+
+
+def lang_of(user: User | None) -> str | None:
+    code = (user.language_code or "").lower() if user else ""
+    return code[:2] if code[:2] in ("fi", "sv") else None
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+# Per-chat ordering -----------------------------------------------------------------------------------------
+
+class ChatLocks:
+    """One asyncio.Lock per chat that has updates in flight; an entry is removed when its last user leaves,
+    so the dict is bounded by the updates being processed (and MAX_BACKLOG per chat)."""
+
+    def __init__(self, backlog: int = MAX_BACKLOG) -> None:
+        self.backlog = backlog
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+    def busy(self, chat_id: int) -> bool:
+        return self._locks.get(chat_id, (None, 0))[1] >= self.backlog
+
+    @contextlib.asynccontextmanager
+    async def hold(self, chat_id: int) -> AsyncIterator[None]:
+        lock, users = self._locks.get(chat_id) or (asyncio.Lock(), 0)
+        self._locks[chat_id] = (lock, users + 1)
+        try:
+            async with lock:  # FIFO: acquired in the order the updates arrived
+                yield
+        finally:
+            lock, users = self._locks[chat_id]
+            if users <= 1:
+                del self._locks[chat_id]
+            else:
+                self._locks[chat_id] = (lock, users - 1)
+
+
+# The channel -----------------------------------------------------------------------------------------------
+
+class TelegramChannel:
+    """Handlers bound to the injected services; each converts, delegates to the runner and sends."""
+
+    def __init__(self, services: Services, *, runner: TurnRunner | None = None, attempts: int = SEND_ATTEMPTS,
+                 backoff: float = BACKOFF, sleep: Callable[[float], object] = asyncio.sleep) -> None:
+        self.services, self.runner = services, runner or TurnRunner(services)
+        self.locks, self.attempts, self.backoff, self.sleep = ChatLocks(), attempts, backoff, sleep
+
+    async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.turn(update, context, start=True)
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        await self.turn(update, context, text=message.text if message.text is not None else message.caption)
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        context.application.create_task(self.answer(query), update=update)  # stop the spinner at once
+        await self.turn(update, context, payload=query.data or "")
+
+    async def turn(self, update: Update, context: ContextTypes.DEFAULT_TYPE, **given: object) -> None:
+        if update.effective_chat is None:
+            return
+        chat_id = update.effective_chat.id
+        if self.locks.busy(chat_id):
+            logger.warning("chat backlog full; update %s dropped", update.update_id)
+            return
+        async with self.locks.hold(chat_id):
+            result: TurnResult = await asyncio.to_thread(
+                self.runner.handle, channel=CHANNEL, external_id=str(chat_id), lang_hint=lang_of(update.effective_user),
+                update_id=update.update_id, **given)
+            if result.duplicate:
+                logger.info("update %s was already handled", update.update_id)
+                return
+            await self.send_replies(context.bot, chat_id, result.replies)
+
+    @staticmethod
+    async def answer(query) -> None:  # noqa: ANN001
+        try:
+            await query.answer()
+        except TelegramError as error:  # an old query cannot be answered; the turn still runs
+            logger.info("callback query not answered: %s", type(error).__name__)
+
+    async def send_replies(self, bot, chat_id: int, replies: list[Reply]) -> bool:  # noqa: ANN001
+        for reply in replies:
+            for text, markup in render(reply):
+                if not await self.send(bot, chat_id, text, markup):
+                    return False  # never send a later message without the earlier one
+        return True
+
+    async def send(self, bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> bool:  # noqa: ANN001
+        """Send one message; retry network errors and flood waits, stop on a block or a bad request."""
+        for attempt in range(1, self.attempts + 1):
+            try:
+                await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
+                                       link_preview_options=LinkPreviewOptions(is_disabled=True))
+                return True
+            except Forbidden:
+                await asyncio.to_thread(self.mark_blocked, chat_id)
+                return False
+            except RetryAfter as error:
+                delay = retry_seconds(error)
+            except BadRequest as error:  # a subclass of NetworkError, but retrying cannot help
+                logger.error("message rejected by Telegram: %s", type(error).__name__)
+                return False
+            except NetworkError as error:
+                delay = self.backoff * 2 ** (attempt - 1) * random.uniform(0.8, 1.2)
+                logger.warning("send failed (%s), attempt %d of %d", type(error).__name__, attempt, self.attempts)
+            if attempt < self.attempts:
+                await self.sleep(delay)
+        logger.error("message not delivered after %d attempts", self.attempts)
+        return False
+
+    def mark_blocked(self, chat_id: int) -> None:
+        logger.info("the citizen has blocked the bot; marking blocked")
+        with self.services.sessions.begin() as session:
+            session.execute(sql_update(Citizen).where(Citizen.channel == CHANNEL, Citizen.external_id == str(chat_id))
+                            .values(blocked_at=self.services.clock()))
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log the error's class and place only (never texts); tell the citizen briefly if possible."""
+        error = context.error
+        where = traceback.extract_tb(error.__traceback__)[-1] if error and error.__traceback__ else None
+        logger.error("update failed: %s at %s:%s", type(error).__name__,
+                     Path(where.filename).name if where else "?", where.lineno if where else "?")
+        if not isinstance(update, Update) or update.effective_chat is None or isinstance(error, Forbidden):
+            return
+        lang = lang_of(update.effective_user) or self.services.settings.default_language
+        text = self.services.i18n.gettext(lang, ERROR_TEXT)
+        text = ERROR_FALLBACK[lang] if text == ERROR_TEXT else text
+        with contextlib.suppress(TelegramError):
+            await context.bot.send_message(update.effective_chat.id, html.escape(text, quote=False),
+                                           parse_mode=ParseMode.HTML)
+
+    async def post_init(self, application: Application) -> None:
+        """Register the commands with localized descriptions (fi, sv and the default language)."""
+        for code, lang in ((None, self.services.settings.default_language), ("fi", "fi"), ("sv", "sv")):
+            commands = [BotCommand(name, self.services.i18n.gettext(lang, DESCRIPTIONS[name])) for name in COMMANDS]
+            try:
+                await application.bot.set_my_commands(commands, language_code=code)
+            except TelegramError as error:
+                logger.warning("commands not registered for %s: %s", code or "default", type(error).__name__)
+
+
+def file_url(base_url: str) -> str:
+    """https://api.telegram.org/bot -> https://api.telegram.org/file/bot"""
+    root = base_url[: -len("bot")] if base_url.endswith("/bot") else base_url.rstrip("/") + "/"
+    return root + "file/bot"
+
+
+def build_application(services: Services, *, token: str, base_url: str = "https://api.telegram.org/bot",
+                      base_file_url: str | None = None, request: BaseRequest | None = None,
+                      get_updates_request: BaseRequest | None = None, channel: TelegramChannel | None = None,
+                      updater: bool = True) -> Application:
+    """The python-telegram-bot Application with this channel's handlers; nothing is started."""
+    channel = channel or TelegramChannel(services)
+    builder = (Application.builder().token(token).base_url(base_url).base_file_url(base_file_url or file_url(base_url))
+               .concurrent_updates(True).post_init(channel.post_init))
+    if request is not None:
+        builder = builder.request(request).get_updates_request(get_updates_request or request)
+    if not updater:
+        builder = builder.updater(None)
+    application = builder.build()
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE  # never act in groups: others would read along
+    application.add_handler(CommandHandler("start", channel.on_start, filters=private))
+    application.add_handler(MessageHandler(private & (filters.TEXT | filters.CAPTION), channel.on_text))
+    application.add_handler(CallbackQueryHandler(channel.on_button))
+    application.add_error_handler(channel.on_error)
+    application.bot_data["channel"] = channel
+    return application

@@ -1,0 +1,86 @@
+"""`lahitori run`: the Telegram bot, by long polling, or by webhook when WEBHOOK_URL is set."""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import logging
+import re
+import sys
+from typing import Any
+
+from bot.config import ConfigError, Settings, load_settings
+
+logger = logging.getLogger(__name__)
+
+TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]{35,}")
+SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as a webhook secret_token
+
+
+def register(subparsers: Any) -> None:
+    run = subparsers.add_parser("run", help="run the Telegram bot (long polling; webhook when WEBHOOK_URL is set)")
+    run.add_argument("--webhook", action="store_true", help="require webhook mode (WEBHOOK_URL must be set)")
+    run.add_argument("--db", help="database URL (overrides DATABASE_URL)")
+    run.set_defaults(func=cmd_run)
+
+
+def check_token(settings: Settings) -> str:
+    """The token, or ConfigError naming TELEGRAM_TOKEN; the token itself is never printed."""
+    token = settings.telegram_token.get_secret_value().strip() if settings.telegram_token else ""
+    if not token:
+        raise ConfigError("configuration error: TELEGRAM_TOKEN: not set (the token @BotFather gave, like 123456:ABC...)")
+    if not TOKEN.fullmatch(token):
+        raise ConfigError("configuration error: TELEGRAM_TOKEN: does not look like a bot token "
+                          "(digits, a colon and at least 35 letters, digits, _ or -)")
+    return token
+
+
+def webhook_options(settings: Settings, token: str) -> dict[str, Any]:
+    """Arguments of Application.run_webhook, checked: one ConfigError line naming the setting."""
+    if not settings.webhook_url:
+        raise ConfigError("configuration error: WEBHOOK_URL: required with --webhook (the public https:// address)")
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+    if not secret:
+        raise ConfigError("configuration error: WEBHOOK_SECRET: required in webhook mode "
+                          "(1-256 letters, digits, _ or -; Telegram sends it with every update)")
+    if not SECRET.fullmatch(secret):
+        raise ConfigError("configuration error: WEBHOOK_SECRET: use only letters, digits, _ and - (at most 256)")
+    if bool(settings.webhook_cert) != bool(settings.webhook_key):
+        missing = "WEBHOOK_KEY" if settings.webhook_cert else "WEBHOOK_CERT"
+        raise ConfigError(f"configuration error: {missing}: WEBHOOK_CERT and WEBHOOK_KEY go together")
+    for name, path in (("WEBHOOK_CERT", settings.webhook_cert), ("WEBHOOK_KEY", settings.webhook_key)):
+        if path is not None and not path.is_file():
+            raise ConfigError(f"configuration error: {name}: no such file: {path}")
+    url_path = hashlib.sha256(f"lahitori:{token}".encode()).hexdigest()[:32]  # stable, does not reveal the token
+    return dict(listen=settings.webhook_listen, port=settings.webhook_port, url_path=url_path,
+                webhook_url=f"{settings.webhook_url.rstrip('/')}/{url_path}", secret_token=secret,
+                cert=str(settings.webhook_cert) if settings.webhook_cert else None,
+                key=str(settings.webhook_key) if settings.webhook_key else None)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.channels.telegram import ALLOWED_UPDATES, build_application
+    from bot.services import build
+
+    settings = load_settings(**({"DATABASE_URL": args.db} if args.db else {}))
+    token = check_token(settings)
+    webhook = webhook_options(settings, token) if args.webhook or settings.webhook_url else None
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry the URL, and so the token
+    services = build(settings)
+    try:
+        application = build_application(services, token=token, base_url=settings.telegram_api_url)
+        mode = f"webhook on {webhook['listen']}:{webhook['port']}" if webhook else "long polling"
+        print(f"lahitori: Telegram bot running ({mode}); Ctrl+C stops", file=sys.stderr)
+        if webhook:
+            application.run_webhook(**webhook, allowed_updates=ALLOWED_UPDATES)
+        else:
+            application.run_polling(poll_interval=settings.telegram_poll_interval, allowed_updates=ALLOWED_UPDATES)
+    except InvalidToken:
+        raise ConfigError("configuration error: TELEGRAM_TOKEN: rejected by the Bot API") from None
+    except NetworkError as error:
+        raise ConfigError(f"configuration error: TELEGRAM_API_URL: the Bot API at {settings.telegram_api_url} "
+                          f"did not answer ({type(error).__name__})") from None
+    finally:
+        services.close()
+    return 0

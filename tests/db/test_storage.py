@@ -1,0 +1,107 @@
+"""Storage: migrations on both databases, the migration guard, encryption at rest, optimistic locking."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.orm.exc import StaleDataError
+
+from bot import crypto
+from bot.config import ConfigError
+from bot.db.models import Citizen, Conversation, MessageLog, Need
+from bot.db.session import NotMigrated, downgrade, make_engine, make_sessionmaker, require_migrated, upgrade
+from tests.conftest import TEST_KEY
+
+
+@pytest.fixture
+def sessions(db_url: str):
+    crypto.install(crypto.Cipher([TEST_KEY.encode()]))
+    engine = make_engine(db_url)
+    yield make_sessionmaker(engine)
+    engine.dispose()
+
+
+def test_citizen_text_is_encrypted_at_rest(sessions):
+    with sessions.begin() as session:
+        citizen = Citizen(channel="t", external_id="1", language="fi")
+        session.add(citizen)
+        session.flush()
+        session.add(MessageLog(citizen_id=citizen.id, direction="in", sender="citizen", text="äiti kaatui eilen"))
+        session.add(Need(citizen_id=citizen.id, topic="home_support", language="fi", description="äiti kaatui eilen",
+                         phone="+358401234567"))
+        session.add(Conversation(citizen_id=citizen.id, flow="main", step="menu", slots={"description": "äiti kaatui"},
+                                 menu_id=0))
+    with sessions() as session:
+        raw = [session.execute(text(q)).scalar() for q in (
+            "SELECT text FROM message_log", "SELECT description FROM need", "SELECT phone FROM need",
+            "SELECT slots FROM conversation")]
+        assert all(value and "äiti" not in value and "358" not in value and value.startswith("gAAAA") for value in raw)
+        assert session.scalar(select(Need)).description == "äiti kaatui eilen"
+
+
+def test_optimistic_locking_refuses_a_lost_update(sessions):
+    with sessions.begin() as session:
+        citizen = Citizen(channel="t", external_id="2", language="fi")
+        session.add(citizen)
+        session.flush()
+        session.add(Conversation(citizen_id=citizen.id, flow="main", step="menu", slots={}, menu_id=0))
+    first, second = sessions(), sessions()
+    a = first.scalar(select(Conversation))
+    b = second.scalar(select(Conversation))
+    a.step = "again"
+    first.commit()
+    b.step = "human"
+    with pytest.raises(StaleDataError):
+        second.commit()
+    first.close()
+    second.close()
+
+
+def test_migrations_go_down_and_up(db_url: str):
+    downgrade(db_url, "base")
+    engine = make_engine(db_url)
+    with pytest.raises(NotMigrated, match="run `lahitori db upgrade`"):
+        require_migrated(engine)
+    upgrade(db_url)
+    require_migrated(engine)
+    engine.dispose()
+
+
+def test_the_app_refuses_an_unmigrated_database(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/new.db", "DATA_KEY": TEST_KEY, "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([sys.executable, "-m", "bot", "chat"], input="", capture_output=True, text=True, env=env,
+                            cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith("is not initialised: run `lahitori db upgrade`")
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"NLU_BACKEND": "spacy"}, "configuration error: NLU_BACKEND: Input should be 'embedded' or 'rasa'"),
+    ({"DATABASE_URL": "mysql://x"}, "configuration error: DATABASE_URL: Value error, must start with sqlite://"),
+    ({"APP_ENV": "production"}, "configuration error: DATA_KEY: required when APP_ENV=production"),
+    ({"DATA_KEY": "not-a-key"}, "configuration error: DATA_KEY: not a Fernet key"),
+    ({"RASA_TIMEOUT": "fast"}, "configuration error: RASA_TIMEOUT: Input should be a valid number"),
+])
+def test_misconfiguration_is_one_line_naming_the_setting(tmp_path, env: dict, message: str):
+    full = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db", **env}
+    result = subprocess.run([sys.executable, "-m", "bot", "demo"], capture_output=True, text=True, env=full, cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+
+
+def test_wrong_key_for_stored_data_is_a_clear_error(sessions):
+    with sessions.begin() as session:
+        citizen = Citizen(channel="t", external_id="3", language="fi")
+        session.add(citizen)
+        session.flush()
+        session.add(MessageLog(citizen_id=citizen.id, direction="in", sender="citizen", text="salaisuus"))
+    crypto.install(crypto.Cipher([crypto.new_key().encode()]))
+    with sessions() as session, pytest.raises(ConfigError, match="DATA_KEY: stored data was encrypted with another key"):
+        session.scalar(select(MessageLog)).text
+    crypto.install(crypto.Cipher([crypto.new_key().encode(), TEST_KEY.encode()]))  # rotation: the old key decrypts
+    with sessions() as session:
+        assert session.scalar(select(MessageLog)).text == "salaisuus"
