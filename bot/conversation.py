@@ -120,14 +120,19 @@ class TurnRunner:
                                topic_title=services.topic_title)
 
         hit = crisis.check(turn.text, prediction) if turn.text else None
-        if hit is not None:
-            replies, events = self._crisis(session, citizen, state, turn, hit), ["crisis"]
+        crisis_replies = self._crisis(session, citizen, state, turn, hit) if hit is not None else []
+        if hit is not None and hit.source == "pattern":
+            # A reviewed pattern matched: answer with help only and stay where we are.
+            replies, events = crisis_replies, ["crisis"]
         elif start or (fresh and not turn.text and turn.payload is None):
             outcome = services.engine.start(state, actions)
-            state, replies, events = outcome.state, outcome.replies, outcome.events
+            state, replies, events = outcome.state, crisis_replies + outcome.replies, outcome.events
         else:
+            # Also after a classifier-only alarm the message is still handled, so no answer is lost.
             outcome = services.engine.turn(state, turn, prediction, actions)
-            state, replies, events = outcome.state, outcome.replies, outcome.events
+            state, replies, events = outcome.state, crisis_replies + outcome.replies, outcome.events
+            if hit is not None:
+                events = ["crisis", *events]
 
         if "deleted" in events:
             session.execute(delete(MessageLog).where(MessageLog.citizen_id == citizen.id))

@@ -149,9 +149,11 @@ def test_talk_to_a_person_from_any_step(chat, services):
 def test_crisis_answers_at_once_from_any_step(chat, services):
     reach_consent_fi(chat)
     before = chat.labels
+    alarms = count(services, AuditEvent, AuditEvent.action == "crisis_detected")
     chat.say("en jaksa enää elää, haluan kuolla")
     assert "112" in chat.text and "09 2525 0111" in chat.text
-    assert count(services, AuditEvent, AuditEvent.action == "crisis_detected") == 1
+    assert "Annatko luvan" not in chat.text  # help only; the bot stays with the citizen
+    assert count(services, AuditEvent, AuditEvent.action == "crisis_detected") == alarms + 1
     assert count(services, Handoff) == 0
     chat.press("Kyllä, saa välittää")  # the consent buttons still work afterwards
     assert "Asiasi on nyt välitetty" in chat.text
