@@ -14,6 +14,7 @@ from bot.dialogue import crisis
 from bot.dialogue.models import MAX_TEXT, Reply, State, Turn
 from bot.dialogue.validators import clean_text
 from bot.handoff.audit import record
+from bot.handoff.outbox import notify_handoff_created
 from bot.handoff.service import StoreActions
 from bot.i18n import N_
 from bot.services import Services
@@ -117,7 +118,7 @@ class TurnRunner:
         log = [dict(citizen_id=citizen.id, direction="in", sender="citizen", created_at=now,
                     text=turn.text if turn.text is not None else f"[button {turn.payload}]")]
         actions = StoreActions(session, citizen=citizen, i18n=services.i18n, tz=services.settings.timezone, now=now,
-                               topic_title=services.topic_title)
+                               topic_title=services.topic_title, on_handoff=notify_handoff_created)
 
         hit = crisis.check(turn.text, prediction) if turn.text else None
         crisis_replies = self._crisis(session, citizen, state, turn, hit) if hit is not None else []

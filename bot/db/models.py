@@ -257,3 +257,17 @@ class ProcessedUpdate(Base):
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StaffLinkCode(Base):
+    """A one-time code that links a coordinator's Telegram chat to their record; only its hash is stored."""
+
+    __tablename__ = "staff_link_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coordinator_id: Mapped[int] = mapped_column(ForeignKey("coordinator.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the normalised code
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_by: Mapped[str] = mapped_column(String(48))  # admin | coordinator:ID, as in AuditEvent.actor

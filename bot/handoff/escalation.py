@@ -1,0 +1,95 @@
+"""Escalation of unclaimed cases: after the claim timeout in working time to the work pair, then to the unit group."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.db.models import Coordinator, Handoff
+from bot.handoff.audit import record
+from bot.handoff.hours import working_time_after
+from bot.handoff.outbox import names_people, notify_coordinator, notify_unit_group
+from bot.handoff.routing import is_absent
+from bot.handoff.staff import pair_for
+
+logger = logging.getLogger(__name__)
+
+MAX_LEVEL = 2  # 1: the work pair, 2: the unit's staff group chat
+
+
+def deadline(handoff: Handoff, *, level: int, claim_timeout: timedelta, tz: str) -> datetime:
+    """When a still-new case reaches `level`: level × claim_timeout of the unit's opening hours after creation.
+
+    Holidays and closed hours do not count. A unit without opening hours (or closed for three weeks ahead)
+    falls back to wall-clock time, so that a case never waits forever unnoticed.
+    """
+    created = handoff.created_at
+    due = working_time_after(handoff.unit.opening_hours or {}, created.astimezone(ZoneInfo(tz)), claim_timeout * level)
+    return due.astimezone(created.tzinfo) if due is not None else created + claim_timeout * level
+
+
+def escalate_due(session: Session, *, now: datetime, claim_timeout: timedelta = timedelta(hours=2),
+                 tz: str = "Europe/Helsinki") -> list[int]:
+    """Escalate every new case whose deadline has passed, one level at a time; the ids escalated now."""
+    candidates = session.scalars(select(Handoff).where(
+        Handoff.status == "new", Handoff.escalation_level < MAX_LEVEL,
+        Handoff.created_at <= now - claim_timeout,  # working time never runs faster than the clock
+    ).order_by(Handoff.id))
+    escalated = []
+    for handoff in list(candidates):
+        stepped = False
+        while handoff.escalation_level < MAX_LEVEL:
+            level = handoff.escalation_level + 1
+            if deadline(handoff, level=level, claim_timeout=claim_timeout, tz=tz) > now:
+                break
+            # Compare-and-set: a concurrent run or a claim in between makes this a no-op, never a second step.
+            changed = session.execute(update(Handoff).where(
+                Handoff.id == handoff.id, Handoff.status == "new", Handoff.escalation_level == level - 1,
+            ).values(escalation_level=level).execution_options(synchronize_session=False)).rowcount
+            if changed != 1:
+                break
+            session.expire(handoff, ["escalation_level", "status"])
+            notified = _notify(session, handoff, level=level, now=now)
+            record(session, actor="system", action="handoff_escalated", handoff_id=handoff.id,
+                   citizen_id=handoff.citizen_id, at=now, details={"level": level, "notified": notified})
+            logger.info("case %d escalated to level %d (%s)", handoff.id, level, ", ".join(notified) or "nobody")
+            stepped = True
+        if stepped:
+            escalated.append(handoff.id)
+    session.flush()
+    return escalated
+
+
+def _reachable(person: Coordinator | None, now: datetime) -> bool:
+    return person is not None and bool(person.telegram_chat_id) and not is_absent(person, now)
+
+
+def _first_responders(session: Session, handoff: Handoff, now: datetime) -> list[Coordinator]:
+    """Who should pick up an unclaimed case at level 1: the assignee's pair, or the people the consent names."""
+    if handoff.coordinator is not None:
+        candidates = [pair_for(session, handoff=handoff)]
+    elif names_people(handoff):
+        candidates = [session.get(Coordinator, i) for i in (handoff.consent.coordinator_id, handoff.consent.pair_id) if i]
+    else:
+        candidates = []
+    return [person for person in candidates if _reachable(person, now)]
+
+
+def _notify(session: Session, handoff: Handoff, *, level: int, now: datetime) -> list[str]:
+    """Queue the escalation; the unit group when there is nobody to reach at level 1. What was notified."""
+    extra = {"level": level}
+    if level == 1:
+        people = _first_responders(session, handoff, now)
+        for person in people:
+            notify_coordinator(session, coordinator=person, handoff=handoff, kind="handoff_escalated", extra=extra,
+                               dedupe_key=f"escalated:{handoff.id}:1:c{person.id}", now=now)
+        if people:
+            return [f"coordinator:{person.id}" for person in people]
+    if notify_unit_group(session, unit=handoff.unit, handoff=handoff, kind="handoff_escalated", extra=extra,
+                         dedupe_key=f"escalated:{handoff.id}:{level}:unit", now=now):
+        return [f"unit:{handoff.unit_id}"]
+    logger.warning("case %d: level %d escalation reached nobody (no linked pair, no unit staff chat)", handoff.id, level)
+    return []

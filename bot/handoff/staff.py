@@ -1,0 +1,351 @@
+"""The staff side of a case: linking a coordinator's chat, claim, contacted, close, give to the pair, away and back.
+
+Every function takes the caller's session and `now` and never commits. A refused attempt raises a StaffError
+after adding an audit event to the session: catch the error inside the transaction and commit, or the audit
+of the refusal (and the link-code throttle that counts it) is rolled back with it.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from bot.db.models import Absence, AuditEvent, Citizen, Coordinator, Handoff, StaffLinkCode
+from bot.handoff.audit import record
+from bot.handoff.outbox import enqueue, names_people, notify_coordinator
+from bot.handoff.routing import is_absent
+
+logger = logging.getLogger(__name__)
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud and typed from a phone
+CODE_LENGTH = 8
+LINK_FAILURES_PER_HOUR = 5
+
+
+class StaffError(Exception):
+    """A staff action was refused; the message is one sentence a coordinator can act on."""
+
+
+class UnknownCoordinator(StaffError):
+    """No coordinator has this id."""
+
+
+class InvalidCode(StaffError):
+    """The link code is not one we issued."""
+
+
+class CodeUsed(StaffError):
+    """The link code has already linked an account."""
+
+
+class CodeExpired(StaffError):
+    """The link code is too old."""
+
+
+class CoordinatorInactive(StaffError):
+    """The coordinator is no longer active."""
+
+
+class ChatAlreadyLinked(StaffError):
+    """This chat already belongs to another coordinator."""
+
+
+class TooManyAttempts(StaffError):
+    """Too many wrong codes from this chat in the last hour."""
+
+
+class CaseNotFound(StaffError):
+    """No case has this id."""
+
+
+class PermissionDenied(StaffError):
+    """The coordinator may not act on this case."""
+
+
+class InvalidTransition(StaffError):
+    """The case is not in a state that allows this action."""
+
+
+class PairUnavailable(StaffError):
+    """The case cannot go to a work pair: none, inactive or away."""
+
+
+class InvalidPeriod(StaffError):
+    """An absence that ends before it starts."""
+
+
+# Linking a chat ----------------------------------------------------------------------------------------------
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch not in " -\t\n")
+
+
+def code_hash(code: str) -> str:
+    return hashlib.sha256(normalise_code(code).encode("ascii", "replace")).hexdigest()
+
+
+def create_link_code(session: Session, *, coordinator_id: int, now: datetime, ttl: timedelta = timedelta(hours=24),
+                     created_by: str) -> str:
+    """A new one-time code for the coordinator (older unused codes stop working); only its hash is stored."""
+    coordinator = session.get(Coordinator, coordinator_id)
+    if coordinator is None:
+        raise UnknownCoordinator(f"no coordinator has id {coordinator_id}")
+    if not coordinator.active:
+        raise CoordinatorInactive(f"{coordinator.first_name} {coordinator.last_name} is not active: no code was made")
+    if ttl <= timedelta(0):
+        raise ValueError("ttl must be positive")
+    session.execute(update(StaffLinkCode)
+                    .where(StaffLinkCode.coordinator_id == coordinator_id, StaffLinkCode.used_at.is_(None),
+                           StaffLinkCode.expires_at > now)
+                    .values(expires_at=now).execution_options(synchronize_session=False))
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    session.add(StaffLinkCode(coordinator_id=coordinator_id, code_hash=code_hash(code), created_at=now,
+                              expires_at=now + ttl, created_by=created_by))
+    record(session, actor=created_by, action="staff_link_code_created", at=now,
+           details={"coordinator_id": coordinator_id, "expires_at": (now + ttl).isoformat()})
+    session.flush()
+    return code
+
+
+def link_account(session: Session, *, code: str, chat_id: int | str, now: datetime) -> Coordinator:
+    """Link the chat to the coordinator the code was made for; every attempt is audited, never the code."""
+    chat, actor = str(chat_id), f"chat:{chat_id}"[:48]
+
+    def refuse(error: StaffError, coordinator_id: int | None = None) -> StaffError:
+        record(session, actor=actor, action="staff_link_failed", at=now,
+               details={"reason": type(error).__name__, "coordinator_id": coordinator_id})
+        session.flush()
+        logger.warning("staff link refused: %s", type(error).__name__)
+        return error
+
+    recent = session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.actor == actor, AuditEvent.action == "staff_link_failed", AuditEvent.at > now - timedelta(hours=1)))
+    if recent >= LINK_FAILURES_PER_HOUR:
+        raise refuse(TooManyAttempts("too many wrong codes from this chat: try again in an hour"))
+    row = session.scalar(select(StaffLinkCode).where(StaffLinkCode.code_hash == code_hash(code)).with_for_update())
+    if row is None or len(normalise_code(code)) != CODE_LENGTH:
+        raise refuse(InvalidCode("the code is not valid: check it, or ask for a new one"))
+    if row.used_at is not None:
+        raise refuse(CodeUsed("the code has already been used: ask for a new one"), row.coordinator_id)
+    if row.expires_at <= now:
+        raise refuse(CodeExpired("the code has expired: ask for a new one"), row.coordinator_id)
+    coordinator = session.get(Coordinator, row.coordinator_id)
+    if coordinator is None or not coordinator.active:
+        raise refuse(CoordinatorInactive("the coordinator of this code is no longer active"), row.coordinator_id)
+    holder = session.scalar(select(Coordinator).where(Coordinator.telegram_chat_id == chat, Coordinator.id != coordinator.id))
+    if holder is not None:
+        raise refuse(ChatAlreadyLinked("this chat is already linked to another coordinator"), row.coordinator_id)
+    used = session.execute(update(StaffLinkCode).where(StaffLinkCode.id == row.id, StaffLinkCode.used_at.is_(None))
+                           .values(used_at=now).execution_options(synchronize_session=False)).rowcount
+    if used != 1:  # a concurrent attempt won
+        raise refuse(CodeUsed("the code has already been used: ask for a new one"), row.coordinator_id)
+    replaced = coordinator.telegram_chat_id is not None and coordinator.telegram_chat_id != chat
+    coordinator.telegram_chat_id = chat
+    record(session, actor=actor, action="staff_linked", at=now,
+           details={"coordinator_id": coordinator.id, "replaced_previous_chat": replaced})
+    session.flush()
+    logger.info("coordinator %d linked a chat", coordinator.id)
+    return coordinator
+
+
+def coordinator_for_chat(session: Session, *, chat_id: int | str) -> Coordinator | None:
+    """The active coordinator linked to this chat, or None (not staff, or deactivated)."""
+    return session.scalar(select(Coordinator).where(Coordinator.telegram_chat_id == str(chat_id),
+                                                    Coordinator.active.is_(True)))
+
+
+# Permissions -------------------------------------------------------------------------------------------------
+
+def permitted(*, handoff: Handoff, coordinator: Coordinator) -> bool:
+    """Who may act on a case: the people the consent names, else the assignee and their pair, else the unit.
+
+    A consent that names a coordinator promises the citizen that nobody else reads the case, so a named case
+    stays with those two people even when it has no assignee.
+    """
+    if not coordinator.active:
+        return False
+    consent = handoff.consent
+    if names_people(handoff):
+        return coordinator.id in {consent.coordinator_id, consent.pair_id, handoff.coordinator_id} - {None}
+    if handoff.coordinator_id is None:
+        return coordinator.unit_id == handoff.unit_id
+    return coordinator.id in {handoff.coordinator_id, _pair_in_unit(handoff)}
+
+
+def _pair_in_unit(handoff: Handoff) -> int | None:
+    pair = handoff.coordinator.pair if handoff.coordinator else None
+    return pair.id if pair is not None and pair.unit_id == handoff.unit_id else None
+
+
+def pair_for(session: Session, *, handoff: Handoff) -> Coordinator | None:
+    """The assignee's work pair as far as the consent allows: the other person it names, else the assignee's pair."""
+    assignee = handoff.coordinator
+    if assignee is None:
+        return None
+    if names_people(handoff):
+        consent = handoff.consent
+        others = [i for i in (consent.coordinator_id, consent.pair_id) if i is not None and i != assignee.id]
+        return session.get(Coordinator, others[0]) if others else None
+    return assignee.pair if _pair_in_unit(handoff) is not None else None
+
+
+def _case(session: Session, *, handoff_id: int, coordinator_id: int, action: str,
+          now: datetime) -> tuple[Handoff, Coordinator]:
+    handoff = session.get(Handoff, handoff_id, with_for_update=True, populate_existing=True)
+    if handoff is None:
+        raise CaseNotFound(f"there is no case {handoff_id}")
+    actor = session.get(Coordinator, coordinator_id)
+    if actor is None or not permitted(handoff=handoff, coordinator=actor):
+        record(session, actor=f"coordinator:{coordinator_id}", action="staff_permission_denied", at=now,
+               handoff_id=handoff.id, citizen_id=handoff.citizen_id, details={"attempted": action})
+        session.flush()
+        logger.warning("coordinator %s may not %s case %d", coordinator_id, action, handoff.id)
+        raise PermissionDenied(f"you may not {action} case {handoff.id}: it belongs to other coordinators")
+    return handoff, actor
+
+
+def _move(session: Session, handoff: Handoff, *, source: tuple[str, ...], values: dict[str, Any], verb: str) -> None:
+    """Change the case if it is still in one of `source`; a concurrent change makes this one fail."""
+    if handoff.status not in source:
+        raise InvalidTransition(f"case {handoff.id} is {handoff.status}: it cannot be {verb}")
+    same = (Handoff.id == handoff.id, Handoff.status == handoff.status,
+            Handoff.coordinator_id.is_not_distinct_from(handoff.coordinator_id))
+    changed = session.execute(update(Handoff).where(*same).values(**values)
+                              .execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        raise InvalidTransition(f"case {handoff.id} was changed by someone else just now: reload it")
+    session.expire(handoff)
+
+
+def _history(session: Session, handoff: Handoff, *, actor: Coordinator, action: str, now: datetime,
+             **details: Any) -> None:
+    record(session, actor=f"coordinator:{actor.id}", action=action, handoff_id=handoff.id,
+           citizen_id=handoff.citizen_id, at=now, details={"coordinator_id": actor.id, **details})
+    logger.info("case %d: %s by coordinator %d", handoff.id, action, actor.id)
+
+
+def _tell_citizen(session: Session, handoff: Handoff, *, kind: str, dedupe_key: str, person: Coordinator | None,
+                  now: datetime) -> None:
+    """Queue a message to the citizen in their language, naming the person (first name, title, unit)."""
+    citizen = session.get(Citizen, handoff.citizen_id)
+    if citizen is None or citizen.blocked_at is not None or citizen.external_id.startswith("deleted:"):
+        return
+    lang, unit = citizen.language, handoff.unit
+    payload = {"handoff_id": handoff.id, "lang": lang, "topic": handoff.need.topic, "unit": unit.name(lang),
+               "unit_phone": unit.phone, "coordinator": person.first_name if person else None,
+               "title": person.title(lang) if person else None}
+    enqueue(session, channel=citizen.channel, recipient=citizen.external_id, kind=kind, payload=payload,
+            dedupe_key=dedupe_key, now=now)
+
+
+# Case actions ------------------------------------------------------------------------------------------------
+
+def claim(session: Session, *, handoff_id: int, coordinator_id: int, now: datetime) -> Handoff:
+    """Take a new case; the claimer becomes its coordinator and the citizen is told who. Repeating is a no-op."""
+    handoff, actor = _case(session, handoff_id=handoff_id, coordinator_id=coordinator_id, action="claim", now=now)
+    if handoff.status == "claimed" and handoff.coordinator_id == actor.id:
+        return handoff
+    if handoff.status == "claimed" and handoff.coordinator is not None:
+        raise InvalidTransition(f"case {handoff.id} is already claimed by {handoff.coordinator.first_name}")
+    previous = handoff.coordinator_id
+    _move(session, handoff, source=("new",), values={"status": "claimed", "claimed_at": now, "coordinator_id": actor.id},
+          verb="claimed")
+    _history(session, handoff, actor=actor, action="handoff_claimed", now=now, previous_coordinator_id=previous)
+    _tell_citizen(session, handoff, kind="case_claimed", dedupe_key=f"case_claimed:{handoff.id}", person=actor, now=now)
+    return handoff
+
+
+def mark_contacted(session: Session, *, handoff_id: int, coordinator_id: int, now: datetime) -> Handoff:
+    """Record that the citizen has been contacted (phone, visit or chat)."""
+    handoff, actor = _case(session, handoff_id=handoff_id, coordinator_id=coordinator_id, action="mark contacted",
+                           now=now)
+    _move(session, handoff, source=("claimed",), values={"status": "contacted", "contacted_at": now},
+          verb="marked contacted")
+    _history(session, handoff, actor=actor, action="handoff_contacted", now=now)
+    return handoff
+
+
+def close(session: Session, *, handoff_id: int, coordinator_id: int, now: datetime) -> Handoff:
+    """Close a claimed or contacted case; the citizen is asked for feedback."""
+    handoff, actor = _case(session, handoff_id=handoff_id, coordinator_id=coordinator_id, action="close", now=now)
+    _move(session, handoff, source=("claimed", "contacted"), values={"status": "closed", "closed_at": now},
+          verb="closed")
+    _history(session, handoff, actor=actor, action="handoff_closed", now=now)
+    _tell_citizen(session, handoff, kind="case_closed_feedback", dedupe_key=f"case_closed:{handoff.id}",
+                  person=handoff.coordinator, now=now)
+    return handoff
+
+
+def give_to_pair(session: Session, *, handoff_id: int, coordinator_id: int, now: datetime) -> Handoff:
+    """Move an open case from its coordinator to their work pair, who gets the case card."""
+    handoff, actor = _case(session, handoff_id=handoff_id, coordinator_id=coordinator_id, action="give to the pair",
+                           now=now)
+    if handoff.status not in ("new", "claimed", "contacted"):
+        raise InvalidTransition(f"case {handoff.id} is {handoff.status}: it cannot be given to the pair")
+    if handoff.coordinator is None:
+        raise InvalidTransition(f"case {handoff.id} has no coordinator yet, so it has no work pair: claim it instead")
+    pair = pair_for(session, handoff=handoff)
+    if pair is None or not pair.active:
+        raise PairUnavailable(f"{handoff.coordinator.first_name} has no active work pair for this case")
+    if is_absent(pair, now):
+        raise PairUnavailable(f"{pair.first_name} is away: the case stays where it is")
+    giver = handoff.coordinator_id
+    _move(session, handoff, source=(handoff.status,), values={"coordinator_id": pair.id}, verb="given to the pair")
+    _history(session, handoff, actor=actor, action="handoff_given_to_pair", now=now, from_coordinator_id=giver,
+             to_coordinator_id=pair.id)
+    stamp = int(now.timestamp())
+    notify_coordinator(session, coordinator=pair, handoff=handoff, kind="handoff_given",
+                       extra={"from": actor.first_name}, dedupe_key=f"handoff_given:{handoff.id}:{pair.id}:{stamp}",
+                       now=now)
+    if handoff.status != "new":  # the citizen was told a name: tell the new one
+        _tell_citizen(session, handoff, kind="case_reassigned", person=pair, now=now,
+                      dedupe_key=f"case_reassigned:{handoff.id}:{pair.id}:{stamp}")
+    return handoff
+
+
+# Away and back -----------------------------------------------------------------------------------------------
+
+def _coordinator(session: Session, coordinator_id: int) -> Coordinator:
+    coordinator = session.get(Coordinator, coordinator_id)
+    if coordinator is None:
+        raise UnknownCoordinator(f"no coordinator has id {coordinator_id}")
+    return coordinator
+
+
+def _current(coordinator: Coordinator, now: datetime) -> list[Absence]:
+    return [a for a in coordinator.absences if a.starts_at <= now and (a.ends_at is None or now < a.ends_at)]
+
+
+def set_away(session: Session, *, coordinator_id: int, until: datetime | None, now: datetime) -> Absence:
+    """Away from now until `until` (None: until set_back); new cases go to the pair meanwhile."""
+    coordinator = _coordinator(session, coordinator_id)
+    if until is not None and until <= now:
+        raise InvalidPeriod("the return time must be in the future")
+    current = _current(coordinator, now)
+    if current:
+        absence = current[0]
+        absence.ends_at = until
+    else:
+        absence = Absence(starts_at=now, ends_at=until)
+        coordinator.absences.append(absence)
+    record(session, actor=f"coordinator:{coordinator_id}", action="coordinator_away", at=now,
+           details={"coordinator_id": coordinator_id, "until": until.isoformat() if until else None})
+    session.flush()
+    return absence
+
+
+def set_back(session: Session, *, coordinator_id: int, now: datetime) -> int:
+    """End the absences in force now (planned future ones stay); how many were ended."""
+    coordinator = _coordinator(session, coordinator_id)
+    current = _current(coordinator, now)
+    for absence in current:
+        absence.ends_at = now
+    record(session, actor=f"coordinator:{coordinator_id}", action="coordinator_back", at=now,
+           details={"coordinator_id": coordinator_id, "ended": len(current)})
+    session.flush()
+    return len(current)
