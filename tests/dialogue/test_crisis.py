@@ -1,0 +1,156 @@
+"""The crisis guard: every crisis phrasing is caught by the patterns alone; ordinary requests are not."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, strategies as st
+
+from bot.dialogue.crisis import CATEGORIES, CLASSIFIER_MIN_CONFIDENCE, CrisisHit, check
+from nlu.data_io import load_dir
+from nlu.types import Prediction
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = load_dir(ROOT / "nlu" / "data") + load_dir(ROOT / "nlu" / "heldout")
+CRISIS = [e.text for e in EXAMPLES if e.intent == "crisis"]
+NOT_CRISIS = [e for e in EXAMPLES if e.intent != "crisis"]
+
+# Our own phrasings, in neither nlu/data nor nlu/heldout: spoken forms, typos, no ä/ö/å.
+REGRESSION_FI = [
+    "haluisin vaan kuolla pois",
+    "mä tapan itteni tänä yönä",
+    "ajattelen itsemurhaa joka päivä",
+    "mulla on pilleri purkki kädessä ja aion ottaa ne kaikki",
+    "mun vaimo otti yliannoksen unilääkkeitä",
+    "isä kaatu kylppäriin eikä pääse ylös",
+    "mummo on lattialla eikä pysty nousemaan",
+    "äiti ei herää vaikka ravistan",
+    "vaari ei hengitä",
+    "rintaan koskee tosi kovaa ja oksettaa",
+    "isän toinen käsi ei liiku ja puhe on sammaltavaa",
+    "veri ei lakkaa tulemasta haavasta, verta tulee tosi paljon",
+    "mies hakkaa mua",
+    "naapuri uhkailee mua puukolla",
+    "pelkään että mies tappaa mut",
+    "lapsi on pudonnut järveen",
+    "vauva ei hengitä kunnolla ja on ihan sininen",
+    "kaveri viilteli itseään ja vuotaa verta",
+    "en jaksa enaa elaa tata elamaa",
+    "apuaa",
+]
+REGRESSION_SV = [
+    "jag vill dö",
+    "ja tänker ta livet av mig i natt",
+    "har självmordstankar hela tiden",
+    "min dotter har tagit alla sina tabletter",
+    "han har tagit en överdos av heroin",
+    "pappa har ramlat i badrummet och kommer inte upp",
+    "mormor ligger på golvet sen igår",
+    "farfar vaknar inte",
+    "mamma andas inte",
+    "jag har jätteont i bröstet",
+    "pappas ansikte hänger och han pratar sluddrigt",
+    "det blöder mycket från armen och slutar inte",
+    "min sambo slår mig",
+    "han hotar att döda mig med kniv",
+    "jag är rädd att han ska döda mig ikväll",
+    "barnet har fallit i vattnet",
+    "bebisen andas inte",
+    "jag har skurit mig i armarna",
+    "orkar inte leva langre",
+    "hjälp!!!",
+]
+ORDINARY = [
+    # the four named in the brief
+    "äiti kaatui viime viikolla ja tarvitsee rollaattorin",
+    "pappa behöver hjälp med medicinerna",
+    "masennus vaivaa, haluaisin ajan",
+    "mieheni juo liikaa",
+    # near misses: the same words, no emergency
+    "isä kaatuili viime vuonna monta kertaa, saisiko turvarannekkeen",
+    "tarviin apua kotiin", "apua hakemuksen täyttämiseen", "hjälp med färdtjänst",
+    "mamma ramlade förra månaden och behöver rehabilitering",
+    "kuntoutus aivoinfarktin jälkeen", "sydänkohtauksen jälkeinen kuntoutus",
+    "pappa har fått en stroke och behöver fysioterapi", "blodprov tid", "verikokeeseen aika",
+    "min son dricker för mycket", "ahdistaa ja haluaisin jutella jonkun kanssa",
+    "ja e orolig för min mamma som e ensam", "lääkkeet loppuu", "isä ottaa lääkkeet väärin",
+    "ja tar mina tabletter på morgonen, kan hemvården påminna", "ensiapukurssi",
+    "hyvästi ja kiitos", "päivystyksen aukioloajat", "pelkään kaatumista", "ja e rädd att ramla",
+    "miten pääsee ylös sängystä helpommin, onko apuvälineitä", "vessanpönttöön korotus kun ei pääse ylös",
+    "mamma har rollator och kommer inte upp i bussen", "hyresvärden hotar med vräkning",
+    "en jaksa enää hoitaa äitiä yksin", "orkar inte med städningen", "tappion jälkeen harmittaa",
+]
+
+
+@pytest.mark.parametrize("text", CRISIS + REGRESSION_FI + REGRESSION_SV)
+def test_patterns_alone_catch_every_crisis_example(text: str) -> None:
+    hit = check(text)
+    assert hit is not None, text
+    assert hit.source == "pattern" and hit.category in CATEGORIES
+
+
+def test_the_data_has_crisis_examples_in_both_languages() -> None:
+    langs = {e.lang for e in EXAMPLES if e.intent == "crisis"}
+    assert langs == {"fi", "sv"} and len(CRISIS) >= 100
+
+
+@pytest.mark.parametrize("text", ORDINARY)
+def test_ordinary_requests_are_not_a_crisis(text: str) -> None:
+    assert check(text) is None
+
+
+def test_false_alarm_rate_on_all_other_examples_is_small() -> None:
+    # Measured on the data of this commit: 0 of 2,708.  Tolerate a little as data grows.
+    alarms = [e.text for e in NOT_CRISIS if check(e.text) is not None]
+    assert len(alarms) / len(NOT_CRISIS) <= 0.01, alarms
+    sensitive = [e for e in NOT_CRISIS if e.intent in ("mental_health_substance", "rehabilitation")]
+    assert sum(check(e.text) is not None for e in sensitive) / len(sensitive) <= 0.02
+
+
+def test_categories_are_meaningful() -> None:
+    assert check("äiti kaatui eikä pääse ylös") == CrisisHit(category="fallen", source="pattern")
+    assert check("ja vill dö").category == "suicide"
+    assert check("kova rintakipu").category == "chest_pain"
+    assert check("min man slår mig").category == "violence"
+
+
+def test_classifier_crisis_counts_from_a_lower_bar() -> None:
+    ordinary = "voisitteko auttaa"
+    assert check(ordinary) is None
+    assert check(ordinary, Prediction(intent="crisis", confidence=0.9)) == CrisisHit("crisis", "classifier")
+    fallback = Prediction(intent="out_of_scope", confidence=0.5,
+                          extra={"raw_intent": "crisis", "raw_confidence": CLASSIFIER_MIN_CONFIDENCE})
+    assert check(ordinary, fallback) == CrisisHit("crisis", "classifier")
+    too_weak = Prediction(intent="out_of_scope", confidence=0.5,
+                          extra={"raw_intent": "crisis", "raw_confidence": CLASSIFIER_MIN_CONFIDENCE - 0.01})
+    assert check(ordinary, too_weak) is None
+    ranked = Prediction(intent="out_of_scope", confidence=0.5,
+                        ranking=(("crisis", CLASSIFIER_MIN_CONFIDENCE + 0.01), ("greet", 0.2)))
+    assert check(ordinary, ranked) is not None
+    second = Prediction(intent="home_support", confidence=0.6, ranking=(("home_support", 0.6), ("crisis", 0.35)))
+    assert check(ordinary, second) is None
+    assert check(ordinary, Prediction.nothing()) is None
+
+
+def test_patterns_win_over_the_classifier() -> None:
+    assert check("pappa andas int", Prediction(intent="crisis", confidence=1.0)).source == "pattern"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😀", "\x00\x01", "x" * 10_000, None])
+def test_odd_input_never_raises(text) -> None:
+    assert check(text) is None
+
+
+def test_long_messages_are_checked_whole_and_fast() -> None:
+    text = "tarviin apua kotiin ja kauppaan " * 300 + "ja mä haluun kuolla"
+    started = time.perf_counter()
+    hit = check(text)
+    assert time.perf_counter() - started < 0.5
+    assert hit is not None and hit.category == "suicide"
+
+
+@given(st.text(max_size=300))
+def test_any_text_gives_a_hit_or_none(text: str) -> None:
+    result = check(text)
+    assert result is None or result.category in CATEGORIES
