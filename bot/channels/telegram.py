@@ -8,7 +8,7 @@ import logging
 import random
 import traceback
 import warnings
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -36,15 +36,11 @@ MAX_CALLBACK_BYTES = 64
 SHORT_LABEL = 20  # two buttons share a row when both labels are at most this long
 SEND_ATTEMPTS = 4
 BACKOFF = 0.5  # seconds before the first retry of a network error; doubles each time
+MAX_FLOOD_WAIT = 60.0  # a longer RetryAfter is not waited out: the chat's later turns would queue behind it
 MAX_BACKLOG = 16  # updates of one chat waiting for its lock; more are dropped so one chat cannot starve others
 ALLOWED_UPDATES = ["message", "callback_query"]
 
 ERROR_TEXT = N_("Sorry, something went wrong on my side. Please try again in a moment, or call the lähitori.")
-# Written texts used until the catalogs translate ERROR_TEXT (see locales/).
-ERROR_FALLBACK = {
-    "fi": "Pahoittelen, nyt meni jotain vikaan. Yritä hetken päästä uudelleen tai soita lähitoriin.",
-    "sv": "Förlåt, nu gick något fel hos mig. Försök igen om en stund eller ring närtorget.",
-}
 
 
 # Rendering -------------------------------------------------------------------------------------------------
@@ -158,7 +154,7 @@ class TelegramChannel:
     """Handlers bound to the injected services; each converts, delegates to the runner and sends."""
 
     def __init__(self, services: Services, *, runner: TurnRunner | None = None, attempts: int = SEND_ATTEMPTS,
-                 backoff: float = BACKOFF, sleep: Callable[[float], object] = asyncio.sleep) -> None:
+                 backoff: float = BACKOFF, sleep: Callable[[float], Awaitable[object]] = asyncio.sleep) -> None:
         self.services, self.runner = services, runner or TurnRunner(services)
         self.locks, self.attempts, self.backoff, self.sleep = ChatLocks(), attempts, backoff, sleep
 
@@ -216,6 +212,9 @@ class TelegramChannel:
                 return False
             except RetryAfter as error:
                 delay = retry_seconds(error)
+                if delay > MAX_FLOOD_WAIT:
+                    logger.error("flood wait of %.0f s: message dropped", delay)
+                    return False
             except BadRequest as error:  # a subclass of NetworkError, but retrying cannot help
                 logger.error("message rejected by Telegram: %s", type(error).__name__)
                 return False
@@ -243,7 +242,6 @@ class TelegramChannel:
             return
         lang = lang_of(update.effective_user) or self.services.settings.default_language
         text = self.services.i18n.gettext(lang, ERROR_TEXT)
-        text = ERROR_FALLBACK[lang] if text == ERROR_TEXT else text
         with contextlib.suppress(TelegramError):
             await context.bot.send_message(update.effective_chat.id, html.escape(text, quote=False),
                                            parse_mode=ParseMode.HTML)

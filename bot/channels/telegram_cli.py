@@ -57,8 +57,18 @@ def webhook_options(settings: Settings, token: str) -> dict[str, Any]:
                 key=str(settings.webhook_key) if settings.webhook_key else None)
 
 
+async def probe(token: str, base_url: str) -> None:
+    """Ask the Bot API who we are, with a throwaway Bot: a bad token or URL fails here, before any logging."""
+    from telegram import Bot
+
+    async with Bot(token, base_url=base_url):
+        pass
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    from telegram.error import InvalidToken, NetworkError
+    import asyncio
+
+    from telegram.error import BadRequest, InvalidToken, NetworkError
 
     from bot.channels.telegram import ALLOWED_UPDATES, build_application
     from bot.services import build
@@ -69,6 +79,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry the URL, and so the token
     services = build(settings)
     try:
+        asyncio.run(probe(token, settings.telegram_api_url))
         application = build_application(services, token=token, base_url=settings.telegram_api_url)
         mode = f"webhook on {webhook['listen']}:{webhook['port']}" if webhook else "long polling"
         print(f"lahitori: Telegram bot running ({mode}); Ctrl+C stops", file=sys.stderr)
@@ -78,6 +89,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             application.run_polling(poll_interval=settings.telegram_poll_interval, allowed_updates=ALLOWED_UPDATES)
     except InvalidToken:
         raise ConfigError("configuration error: TELEGRAM_TOKEN: rejected by the Bot API") from None
+    except BadRequest as error:  # e.g. setWebhook refusing the address; the message is Telegram's own
+        raise ConfigError(f"configuration error: {'WEBHOOK_URL' if webhook else 'TELEGRAM_API_URL'}: "
+                          f"the Bot API refused: {error.message}") from None
     except NetworkError as error:
         raise ConfigError(f"configuration error: TELEGRAM_API_URL: the Bot API at {settings.telegram_api_url} "
                           f"did not answer ({type(error).__name__})") from None

@@ -1,0 +1,167 @@
+"""A thin compatibility front between python-telegram-bot and the telegram-test-api emulator (tests only).
+
+The emulator (npm telegram-test-api 4.2.1) answers enough of the Bot API for a polling bot, with gaps that
+python-telegram-bot 22 trips over. This front listens on a free loopback port, forwards every request to the
+emulator unchanged, and patches only these gaps:
+
+- getMe: the result lacks `is_bot` (and the `can_*` flags): added.
+- sendMessage (and other results carrying a message): `date` is in milliseconds: turned into seconds; the
+  request's own parameters echoed into the message (`chat_id`, `parse_mode`, `link_preview_options` as a JSON
+  string, ...) are removed, since python-telegram-bot cannot read them as Message fields.
+- getUpdates: callback queries lack `chat_instance`: added; message dates in milliseconds: turned into seconds.
+- editMessageText / editMessageReplyMarkup / answerCallbackQuery return null: answered `true`.
+- setMyCommands, getMyCommands, deleteMyCommands, sendChatAction, setChatMenuButton: missing in the emulator:
+  answered here (`setMyCommands` is remembered per language so tests can read what was registered).
+- Client routes (/sendMessage, /sendCommand, /sendCallback) without `botToken`, or a command without
+  `entities`, crash the emulator (an unhandled promise rejection): refused here with HTTP 400.
+- Redelivery: Telegram delivers an update again when the bot did not confirm it; the emulator never does.
+  POST /_front/redeliver {"token", "update_id"} queues an update already delivered to be delivered once more.
+
+Long polling is not emulated: the emulator answers getUpdates at once, so run the updater with a small
+poll_interval (0.05 s). Every Bot API call the bot makes is recorded in `Front.calls` as (method, params), and
+the updates handed to the bot are counted per token (`delivered`, `delivered_ids`) so tests can wait for them.
+"""
+from __future__ import annotations
+
+import json
+import socket
+from collections import defaultdict
+from typing import Any
+from urllib.parse import parse_qsl
+
+import httpx
+import tornado.httpserver
+import tornado.netutil
+import tornado.web
+
+LOCAL = {"setMyCommands": True, "deleteMyCommands": True, "sendChatAction": True, "setChatMenuButton": True}
+TRUE_WHEN_NULL = {"editMessageText", "editMessageReplyMarkup", "answerCallbackQuery", "deleteWebhook"}
+CLIENT_ROUTES = {"sendMessage", "sendCommand", "sendCallback", "getUpdates", "getUpdatesHistory"}
+# Request parameters the emulator echoes into the sent message (still JSON-encoded strings): not Message fields.
+ECHOED = ("chat_id", "parse_mode", "link_preview_options", "disable_notification", "protect_content", "reply_parameters")
+JSON_PARAMS = {"reply_markup", "commands", "scope", "link_preview_options", "entities", "allowed_updates"}
+
+
+def _seconds(value: Any) -> Any:
+    return value // 1000 if isinstance(value, int) and value > 10**11 else value
+
+
+def _fix_message(message: dict | None) -> None:
+    if isinstance(message, dict):
+        message["date"] = _seconds(message.get("date", 0))
+        for key in ECHOED:
+            message.pop(key, None)
+
+
+class Front:
+    """Start with `await front.start()`; `front.url` is the base for both the Bot API and the client API."""
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream.rstrip("/")
+        self.url = ""
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.commands: dict[str, dict[str | None, list[dict]]] = defaultdict(dict)
+        self.delivered: dict[str, int] = defaultdict(int)  # updates handed to the bot, per token
+        self.delivered_ids: dict[str, list[int]] = defaultdict(list)
+        self._delivered: dict[tuple[str, int], dict] = {}
+        self._redeliver: dict[str, list[dict]] = defaultdict(list)
+        self._client: httpx.AsyncClient | None = None
+        self._server: tornado.httpserver.HTTPServer | None = None
+
+    async def start(self) -> str:
+        self._client = httpx.AsyncClient(base_url=self.upstream, timeout=10)
+        app = tornado.web.Application([(r"/(.*)", _Handler, {"front": self})])
+        sockets = tornado.netutil.bind_sockets(0, "127.0.0.1", family=socket.AF_INET)
+        self._server = tornado.httpserver.HTTPServer(app)
+        self._server.add_sockets(sockets)
+        self.url = f"http://127.0.0.1:{sockets[0].getsockname()[1]}"
+        return self.url
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            await self._server.close_all_connections()
+        if self._client is not None:
+            await self._client.aclose()
+
+    def sent(self, method: str, chat_id: int | None = None) -> list[dict[str, Any]]:
+        """Parameters of the calls of `method` the bot made (to one chat if given), in order."""
+        return [p for m, p in self.calls if m == method and (chat_id is None or str(p.get("chat_id")) == str(chat_id))]
+
+    async def handle(self, path: str, body: bytes, content_type: str) -> tuple[int, Any]:
+        if path == "_front/redeliver":
+            request = json.loads(body)
+            self._redeliver[request["token"]].append(self._delivered[(request["token"], int(request["update_id"]))])
+            return 200, {"ok": True, "result": True}
+        if path in CLIENT_ROUTES:
+            try:
+                request = json.loads(body or b"{}")
+            except ValueError:
+                request = {}
+            if path.startswith("send") and (not isinstance(request, dict) or not request.get("botToken") or
+                                            (path == "sendCommand" and not request.get("entities"))):
+                return 400, {"ok": False, "error_code": 400, "description": "front: botToken (and entities) required"}
+            return await self._forward(path, body, content_type)
+        token, _, method = path.removeprefix("bot").partition("/")
+        params = self._params(body, content_type)
+        self.calls.append((method, params))
+        if method in LOCAL:
+            if method == "setMyCommands":
+                self.commands[token][params.get("language_code")] = params.get("commands", [])
+            return 200, {"ok": True, "result": LOCAL[method]}
+        if method == "getMyCommands":
+            return 200, {"ok": True, "result": self.commands[token].get(params.get("language_code"), [])}
+        status, data = await self._forward(path, body, content_type)
+        if isinstance(data, dict) and data.get("ok"):
+            self._patch(token, method, data)
+        return status, data
+
+    def _patch(self, token: str, method: str, data: dict) -> None:
+        result = data.get("result")
+        if method == "getMe":
+            result.update(is_bot=True, can_join_groups=False, can_read_all_group_messages=False,
+                          supports_inline_queries=False)
+        elif method in TRUE_WHEN_NULL and result is None:
+            data["result"] = True
+        elif method == "getUpdates":
+            for item in result:
+                query = item.get("callback_query")
+                if query:
+                    query.setdefault("chat_instance", f"front-{query['from']['id']}")
+                    _fix_message(query.get("message"))
+                _fix_message(item.get("message"))
+                self._delivered[(token, item["update_id"])] = json.loads(json.dumps(item))
+            data["result"] = self._redeliver.pop(token, []) + result
+            self.delivered[token] += len(data["result"])
+            self.delivered_ids[token] += [item["update_id"] for item in data["result"]]
+        elif isinstance(result, dict) and "message_id" in result:
+            _fix_message(result)
+
+    async def _forward(self, path: str, body: bytes, content_type: str) -> tuple[int, Any]:
+        try:
+            response = await self._client.post(f"/{path}", content=body, headers={"content-type": content_type})
+            return response.status_code, response.json()
+        except (httpx.HTTPError, ValueError) as error:
+            return 502, {"ok": False, "error_code": 502, "description": f"front: emulator failed: {error!r}"}
+
+    @staticmethod
+    def _params(body: bytes, content_type: str) -> dict[str, Any]:
+        if "json" in content_type:
+            return json.loads(body or b"{}")
+        params: dict[str, Any] = {}
+        for key, value in parse_qsl(body.decode(), keep_blank_values=True):
+            params[key] = json.loads(value) if key in JSON_PARAMS else value
+        return params
+
+
+class _Handler(tornado.web.RequestHandler):
+    def initialize(self, front: Front) -> None:
+        self.front = front
+
+    async def post(self, path: str) -> None:
+        status, data = await self.front.handle(path, self.request.body, self.request.headers.get("Content-Type", ""))
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(data))
+
+    get = post

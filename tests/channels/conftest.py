@@ -1,0 +1,260 @@
+"""Fixtures for the Telegram channel: a migrated demo database, the emulated Bot API and the real bot loop."""
+from __future__ import annotations
+
+import asyncio
+import html
+import importlib.util
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from telegram import Update
+from telegram.ext import Application, TypeHandler
+
+from bot import crypto
+from bot.channels.telegram import ALLOWED_UPDATES, build_application
+from bot.config import PROJECT_ROOT, Settings, load_settings
+from bot.db.session import upgrade
+from bot.demo import seed
+from tests.channels.bot_api_front import Front
+
+EMULATOR = PROJECT_ROOT / "node_modules" / "telegram-test-api"
+# The package has no start script of its own: start its server class on the port given in TTA_PORT.
+START_JS = ("const S = require('telegram-test-api');"
+            "new S({port: Number(process.env.TTA_PORT), host: '127.0.0.1', storeTimeout: 600})"
+            ".start().then(() => console.log('ready'));")
+DATA_KEY = crypto.new_key()
+TOKEN_TAIL = "A" * 35
+BOT_IDS = itertools.count(700001)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def channel_settings(db_url: str, **extra: object) -> Settings:
+    return load_settings(DATABASE_URL=db_url, DATA_KEY=DATA_KEY, APP_ENV="dev", DEFAULT_LANGUAGE="fi",
+                         FLOWS_DIR=str(PROJECT_ROOT / "flows"), **extra)
+
+
+@pytest.fixture(scope="session")
+def channel_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("telegram") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def channel_db_url(tmp_path: Path, channel_db_template: Path) -> str:
+    path = tmp_path / "lahitori.db"
+    shutil.copy(channel_db_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def channel_classifier():
+    """The real embedded classifier (nlu/factory.py); the keyword fake only where that module is absent."""
+    if importlib.util.find_spec("nlu.factory") is not None:
+        from bot.services import build_classifier
+
+        return build_classifier(channel_settings("sqlite://"))
+    from tests.auxil.nlu import KeywordClassifier
+
+    return KeywordClassifier()
+
+
+@pytest.fixture
+def channel_services(channel_db_url: str, channel_classifier):
+    from bot.services import build
+
+    services = build(channel_settings(channel_db_url), classifier=channel_classifier)
+    with services.sessions.begin() as session:
+        seed(session)
+    yield services
+    services.close()
+
+
+# The emulated Bot API ----------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def emulator_url() -> Iterator[str]:
+    """telegram-test-api on a free loopback port; fails (never skips) when `npm ci` has not been run."""
+    if not (EMULATOR / "package.json").is_file():
+        pytest.fail("node_modules/telegram-test-api is missing: run `npm ci` in the project root "
+                    "(package.json pins the Bot API emulator the e2e tests need)", pytrace=False)
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is not on PATH: install Node.js 20 to run the Telegram e2e tests", pytrace=False)
+    port = free_port()
+    process = subprocess.Popen([node, "-e", START_JS], cwd=PROJECT_ROOT, env={**os.environ, "TTA_PORT": str(port)},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"telegram-test-api did not start: {process.stderr.read()[-500:]}", pytrace=False)
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            if time.monotonic() > deadline:
+                process.kill()
+                pytest.fail("telegram-test-api did not open its port within 20 s", pytrace=False)
+            time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture
+async def front(emulator_url: str) -> AsyncIterator[Front]:
+    front = Front(emulator_url)
+    await front.start()
+    yield front
+    await front.stop()
+
+
+# The bot, polling the front -----------------------------------------------------------------------------------
+
+@dataclass
+class RunningBot:
+    application: Application
+    front: Front
+    token: str
+    done: list[int] = field(default_factory=list)  # update ids whose handling finished
+    expected: int = 0  # updates the citizens have sent (and redeliveries asked for)
+
+    async def settle(self, timeout: float = 15) -> None:
+        """Wait until every update the front handed over has been handled (replies sent)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(self.done) < self.front.delivered[self.token] or self.front.delivered[self.token] < self.expected:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"bot did not handle its updates in {timeout} s "
+                                     f"(expected {self.expected}, delivered {self.front.delivered[self.token]}, "
+                                     f"handled {len(self.done)})")
+            await asyncio.sleep(0.01)
+
+
+@pytest.fixture
+async def running_bot(front: Front, channel_services) -> AsyncIterator[RunningBot]:
+    """The real Application with long polling against the front, in the test's event loop."""
+    token = f"{next(BOT_IDS)}:{TOKEN_TAIL}"  # one bot per test: the emulator keeps their messages apart
+    application = build_application(channel_services, token=token, base_url=f"{front.url}/bot")
+    bot = RunningBot(application=application, front=front, token=token)
+
+    async def finished(update: Update, _context) -> None:  # noqa: ANN001
+        bot.done.append(update.update_id)
+
+    application.add_handler(TypeHandler(Update, finished), group=99)
+    await application.initialize()
+    await application.post_init(application)
+    await application.updater.start_polling(poll_interval=0.05, allowed_updates=ALLOWED_UPDATES)
+    await application.start()
+    yield bot
+    await application.updater.stop()
+    await application.stop()
+    await application.shutdown()
+
+
+# A citizen using the emulator's client API --------------------------------------------------------------------
+
+@dataclass
+class Sent:
+    """One message the bot really sent: the raw text as posted, and what the citizen sees."""
+
+    raw: str
+    parse_mode: str | None
+    buttons: list[tuple[str, str]]
+    message_id: int
+
+    @property
+    def text(self) -> str:
+        return html.unescape(self.raw) if self.parse_mode == "HTML" else self.raw
+
+
+@dataclass
+class TelegramCitizen:
+    bot: RunningBot
+    http: httpx.AsyncClient
+    chat_id: int
+    lang: str
+    keyboard: list[tuple[str, str]] = field(default_factory=list)
+    keyboard_message: int = 0
+    keyboards: list[tuple[int, list[tuple[str, str]]]] = field(default_factory=list)
+
+    def _user(self) -> dict:
+        return {"id": self.chat_id, "is_bot": False, "first_name": "Testi", "language_code": self.lang}
+
+    def _message(self, text: str) -> dict:
+        return {"botToken": self.bot.token, "from": self._user(), "date": int(time.time()), "text": text,
+                "chat": {"id": self.chat_id, "type": "private", "first_name": "Testi"}}
+
+    async def send(self, text: str) -> list[Sent]:
+        message = self._message(text)
+        if text.startswith("/"):
+            message["entities"] = [{"offset": 0, "length": len(text.split()[0]), "type": "bot_command"}]
+        await self._post("sendCommand" if text.startswith("/") else "sendMessage", message)
+        return await self.replies()
+
+    async def press(self, label: str, *, keyboard: list[tuple[str, str]] | None = None, message_id: int = 0) -> list[Sent]:
+        """Press the button whose label contains `label` on the latest keyboard (or the one given)."""
+        keyboard = keyboard if keyboard is not None else self.keyboard
+        matches = [data for text, data in keyboard if label.lower() in text.lower()]
+        assert matches, f"no button like {label!r} in {[text for text, _ in keyboard]}"
+        query = {"botToken": self.bot.token, "from": self._user(), "data": matches[0],
+                 "message": {"message_id": message_id or self.keyboard_message, "date": int(time.time()),
+                             "chat": {"id": self.chat_id, "type": "private", "first_name": "Testi"}}}
+        await self._post("sendCallback", query)
+        return await self.replies()
+
+    async def redeliver(self, update_id: int) -> list[Sent]:
+        await self._post("_front/redeliver", {"token": self.bot.token, "update_id": update_id})
+        return await self.replies()
+
+    async def _post(self, route: str, body: dict) -> None:
+        response = await self.http.post(f"{self.bot.front.url}/{route}", json=body)
+        assert response.status_code == 200, response.text
+        self.bot.expected += 1
+
+    async def replies(self) -> list[Sent]:
+        """Everything the bot sent to this chat since the last call, once the bot has handled the update."""
+        await self.bot.settle()
+        response = await self.http.post(f"{self.bot.front.url}/getUpdates",
+                                        json={"token": self.bot.token, "chatId": self.chat_id})
+        sent = []
+        for item in response.json()["result"]:
+            message = item["message"]
+            rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+            buttons = [(button["text"], button["callback_data"]) for row in rows for button in row]
+            sent.append(Sent(raw=message["text"], parse_mode=message.get("parse_mode"), buttons=buttons,
+                             message_id=item["messageId"]))
+            if buttons:
+                self.keyboard, self.keyboard_message = buttons, item["messageId"]
+                self.keyboards.append((item["messageId"], buttons))
+        return sent
+
+
+@pytest.fixture
+async def telegram_http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=10) as client:
+        yield client
+
+
+@pytest.fixture
+def citizen_factory(running_bot: RunningBot, telegram_http: httpx.AsyncClient):
+    def make(chat_id: int, lang: str) -> TelegramCitizen:
+        return TelegramCitizen(bot=running_bot, http=telegram_http, chat_id=chat_id, lang=lang)
+
+    return make
