@@ -107,6 +107,8 @@ class TurnRunner:
             session.flush()
         if set_lang in ("fi", "sv"):
             citizen.language = set_lang
+        if citizen.blocked_at is not None:
+            citizen.blocked_at = None  # writing again means the bot is no longer blocked
         fresh = conversation is None
         if fresh:
             state = services.engine.new_state(citizen.language)

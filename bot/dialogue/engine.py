@@ -8,7 +8,7 @@ from typing import Any
 from bot.dialogue import system
 from bot.dialogue.models import Button, Outcome, Reply, State, Turn
 from bot.dialogue.ports import Actions, Proposal
-from bot.dialogue.render import Renderer
+from bot.dialogue.render import Renderer, fold
 from bot.dialogue.validators import has_letters_or_digits, parse_phone, yes_no
 from bot.flowspec.registry import FlowRegistry, FlowSet
 from bot.flowspec.schema import (
@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 
 MAX_CHAIN = 25  # steps entered in one turn; validation keeps real flows far below
 UNIT_VARS = frozenset({"unit", "unit_phone", "unit_hours", "unit_address"})
+SKIP_WORDS = frozenset({"ohita", "ohitan", "hoppa over", "hoppar over", "skip", "-"})
 TOPIC_CONFIDENCE = 0.0  # the classifier already answers out_of_scope below its calibrated threshold
 
 
@@ -300,6 +301,10 @@ class _Run:
         self.go_ref(next_ref)
 
     def answer_ask(self, step: AskStep, text: str) -> None:
+        if step.optional and fold(text) in SKIP_WORDS:
+            self.s.slots.pop(step.slot, None)
+            self.after_answer(step.next)
+            return
         value: str | None = text
         if step.validate_as == "phone":
             value = parse_phone(text)

@@ -101,3 +101,17 @@ def test_every_message_is_in_the_transcript(chat, services):
     with services.sessions() as session:
         inbound = session.scalar(select(func.count()).select_from(MessageLog).where(MessageLog.direction == "in"))
     assert inbound == 3
+
+
+def test_typed_skip_word_skips_an_optional_question(chat, services):
+    chat.start("sv")
+    chat.say("färdtjänst")
+    chat.press("Ja, jag vill bli kontaktad")
+    chat.say("Jag behöver skjuts till butiken.")
+    chat.press("Mig själv")
+    chat.press("Borgå")
+    chat.press("Det är ingen brådska")
+    chat.press("chatten")
+    chat.say("hoppa över")
+    assert "Stämmer det?" in chat.text
+    assert "Bästa tiden att nå dig" not in chat.text
