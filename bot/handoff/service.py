@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from babel.dates import format_date
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -125,14 +126,15 @@ class StoreActions:
         lines = [_("Language: {language}").format(language="suomi" if self.citizen.language == "fi" else "svenska")]
         needs = list(self.session.scalars(select(Need).where(Need.citizen_id == self.citizen.id).order_by(Need.id)))
         for need in needs:
-            date = need.created_at.strftime("%d.%m.%Y")
+            date = format_date(need.created_at, format="short", locale=lang)
             lines.append(_("Need: {topic} ({date}), in your words: {description}").format(
                 topic=self.topic_title(need.topic, lang), date=date, description=(need.description or "–")[:200]))
             if need.phone:
                 lines.append(_("Phone number: {phone}").format(phone=need.phone))
             for consent in self.session.scalars(select(Consent).where(Consent.need_id == need.id).order_by(Consent.id)):
                 state = _("withdrawn") if consent.withdrawn_at else (_("given") if consent.decision == "given" else _("declined"))
-                lines.append(_("Consent {date}: {state}").format(date=consent.decided_at.strftime("%d.%m.%Y"), state=state))
+                lines.append(_("Consent {date}: {state}").format(date=format_date(consent.decided_at, format="short", locale=lang),
+                                                                 state=state))
             handoff = self.session.scalar(select(Handoff).where(Handoff.need_id == need.id))
             if handoff is not None:
                 person = self.session.get(Coordinator, handoff.coordinator_id) if handoff.coordinator_id else None
