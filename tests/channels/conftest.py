@@ -19,19 +19,18 @@ import pytest
 from telegram import Update
 from telegram.ext import Application, TypeHandler
 
-from bot import crypto
 from bot.channels.telegram import ALLOWED_UPDATES, build_application
-from bot.config import PROJECT_ROOT, Settings, load_settings
-from bot.db.session import upgrade
+from bot.config import PROJECT_ROOT
 from bot.demo import seed
 from tests.channels.bot_api_front import Front
+from tests.conftest import TEST_KEY, make_settings
 
 EMULATOR = PROJECT_ROOT / "node_modules" / "telegram-test-api"
 # The package has no start script of its own: start its server class on the port given in TTA_PORT.
 START_JS = ("const S = require('telegram-test-api');"
             "new S({port: Number(process.env.TTA_PORT), host: '127.0.0.1', storeTimeout: 600})"
             ".start().then(() => console.log('ready'));")
-DATA_KEY = crypto.new_key()
+DATA_KEY = TEST_KEY
 TOKEN_TAIL = "A" * 35
 BOT_IDS = itertools.count(700001)
 
@@ -42,42 +41,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def channel_settings(db_url: str, **extra: object) -> Settings:
-    return load_settings(DATABASE_URL=db_url, DATA_KEY=DATA_KEY, APP_ENV="dev", DEFAULT_LANGUAGE="fi",
-                         FLOWS_DIR=str(PROJECT_ROOT / "flows"), **extra)
-
-
-@pytest.fixture(scope="session")
-def channel_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("telegram") / "template.db"
-    upgrade(f"sqlite:///{path}")
-    return path
-
-
-@pytest.fixture
-def channel_db_url(tmp_path: Path, channel_db_template: Path) -> str:
-    path = tmp_path / "lahitori.db"
-    shutil.copy(channel_db_template, path)
-    return f"sqlite:///{path}"
-
-
 @pytest.fixture(scope="session")
 def channel_classifier():
     """The real embedded classifier (nlu/factory.py); the keyword fake only where that module is absent."""
     if importlib.util.find_spec("nlu.factory") is not None:
         from bot.services import build_classifier
 
-        return build_classifier(channel_settings("sqlite://"))
+        return build_classifier(make_settings("sqlite://"))
     from tests.auxil.nlu import KeywordClassifier
 
     return KeywordClassifier()
 
 
 @pytest.fixture
-def channel_services(channel_db_url: str, channel_classifier):
+def channel_services(sqlite_url: str, channel_classifier):
     from bot.services import build
 
-    services = build(channel_settings(channel_db_url), classifier=channel_classifier)
+    services = build(make_settings(sqlite_url), classifier=channel_classifier)
     with services.sessions.begin() as session:
         seed(session)
     yield services

@@ -23,7 +23,8 @@ from bot.config import ConfigError
 from bot.conversation import TurnResult
 from bot.db.models import Citizen
 from bot.dialogue.models import Button, Reply
-from tests.channels.conftest import DATA_KEY, TOKEN_TAIL, channel_settings
+from tests.channels.conftest import DATA_KEY, TOKEN_TAIL
+from tests.conftest import make_settings
 
 TOKEN = f"123456:{TOKEN_TAIL}"
 BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Lähitori", "username": "lahitori_bot"}
@@ -104,12 +105,12 @@ def button_update(update_id: int, data: str, *, chat_id: int = 42, bot=None) -> 
 
 
 @pytest.fixture
-def unit_services(channel_db_url: str):
+def unit_services(sqlite_url: str):
     from bot.demo import seed
     from bot.services import build
     from tests.auxil.nlu import KeywordClassifier
 
-    services = build(channel_settings(channel_db_url), classifier=KeywordClassifier())
+    services = build(make_settings(sqlite_url), classifier=KeywordClassifier())
     with services.sessions.begin() as session:
         seed(session)
     yield services
@@ -327,7 +328,7 @@ async def test_commands_registered_for_fi_sv_and_default(make_app):
 # `lahitori run` settings -------------------------------------------------------------------------------------
 
 def settings_with(tmp_path, **extra):  # noqa: ANN001
-    return channel_settings(f"sqlite:///{tmp_path}/x.db", **extra)
+    return make_settings(f"sqlite:///{tmp_path}/x.db", **extra)
 
 
 @pytest.mark.parametrize("token, words", [(None, "not set"), ("12345", "does not look like"),
