@@ -1,7 +1,9 @@
 """One citizen message's way: load state, crisis guard, classify, engine turn, save all in one transaction."""
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, insert, select
@@ -55,6 +57,9 @@ class TurnRunner:
 
     def __init__(self, services: Services) -> None:
         self.services = services
+        # SQLite has one writer at a time and its busy handler sleeps in growing steps: queue turns here instead.
+        sqlite = services.settings.database_url.startswith("sqlite")
+        self._serial = threading.Lock() if sqlite else contextlib.nullcontext()
 
     def handle(self, *, channel: str, external_id: str, text: str | None = None, payload: str | None = None,
                lang_hint: str | None = None, update_id: int | None = None, start: bool = False,
@@ -72,7 +77,7 @@ class TurnRunner:
         lang_hint = set_lang or lang_hint
         for attempt in range(ATTEMPTS):
             try:
-                with self.services.sessions.begin() as session:
+                with self._serial, self.services.sessions.begin() as session:
                     return self._turn(session, channel=channel, external_id=external_id, turn=turn,
                                       prediction=prediction, lang_hint=lang_hint, update_id=update_id, start=start,
                                       set_lang=set_lang)
