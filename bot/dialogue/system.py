@@ -22,6 +22,7 @@ COMMANDS: dict[str, set[str]] = {
     "mydata": {"mydata", "tietoni", "minadata", "minauppgifter", "privacy"},
     "delete": {"delete", "poista", "radera"},
     "human": {"human", "ihminen", "manniska", "person"},
+    "mycase": {"mycase", "asiani", "omaasiani", "arende", "mittarende"},
 }
 DESCRIPTIONS = {
     "start": N_("Start from the beginning"),
@@ -30,6 +31,7 @@ DESCRIPTIONS = {
     "mydata": N_("What is stored about me"),
     "delete": N_("Delete my data"),
     "human": N_("Talk to a person"),
+    "mycase": N_("My case"),
 }
 
 
@@ -59,6 +61,8 @@ def command(run: "_Run", text: str) -> None:
         ask_delete(run)
     elif name == "human":
         to_person(run)
+    elif name == "mycase":
+        show_case(run)
     else:
         run.say(run._("I do not know that command. Write /help to see what you can do."))
         run.prompt(run.step())
@@ -73,6 +77,19 @@ def show_data(run: "_Run") -> None:
     buttons += [(run._("Delete my data"), "delete"), (run._("Continue"), "continue")]
     run.s.slots["_sys"] = "mydata"
     run.say(text, buttons)
+
+
+def show_case(run: "_Run") -> None:
+    """The citizen's view of their case: what was recorded and consented to, who has it, what comes next."""
+    lines = run.actions.case_view(lang=run.s.lang)
+    if not lines:
+        run.say(run._("You have no case passed on to a coordinator. Write /human if you would like one."))
+        run.prompt(run.step())
+        return
+    buttons = [(run._("Withdraw my consent"), "withdraw")] if run.actions.active_consents() else []
+    run.s.slots["_sys"] = "mydata"
+    run.say(run._("Your case:") + "\n" + "\n".join(f"• {line}" for line in lines),
+            buttons + [(run._("Continue"), "continue")])
 
 
 def ask_delete(run: "_Run") -> None:

@@ -5,6 +5,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from sqlalchemy import delete, select, update
@@ -143,6 +144,34 @@ class StoreActions:
                 lines.append(_("Case: {who}, {status}").format(who=who, status=_(STATUS_LABELS[handoff.status])))
         count = self.session.query(MessageLog).filter(MessageLog.citizen_id == self.citizen.id).count()
         lines.append(_("Messages in this conversation: {count}").format(count=count))
+        return lines
+
+    def case_view(self, *, lang: str) -> list[str]:
+        """The newest handoff of this citizen as the citizen sees it; [] when there is none."""
+        _ = lambda message: self.i18n.gettext(lang, message)  # noqa: E731
+        handoff = self.session.scalar(select(Handoff).where(Handoff.citizen_id == self.citizen.id)
+                                      .order_by(Handoff.id.desc()).limit(1))
+        if handoff is None:
+            return []
+        need, consent, unit = handoff.need, handoff.consent, handoff.unit
+        person = handoff.coordinator
+        pair = self.session.get(Coordinator, consent.pair_id) if consent.pair_id else None
+        who = f"{person.first_name}, {person.title(lang)}, {unit.name(lang)}" if person else unit.name(lang)
+        lines = [
+            _("Topic: {topic}").format(topic=self.topic_title(need.topic, lang)),
+            _("In your words: {description}").format(description=(need.description or "–")[:300]),
+            _("You gave consent on {date} to pass this on to {who}.").format(
+                date=format_date(consent.decided_at, format="short", locale=lang), who=who),
+            _("Who has your case: {who}").format(who=who),
+        ]
+        if pair is not None:
+            lines.append(_("If {name} is away, the work pair {pair} takes over.").format(
+                name=person.first_name if person else unit.name(lang), pair=pair.first_name))
+        lines.append(_("Status: {status}").format(status=_(STATUS_LABELS[handoff.status])))
+        if handoff.status == "new" and handoff.expected_contact_at is not None:
+            local = handoff.expected_contact_at.astimezone(ZoneInfo(self.tz))
+            lines.append(_("Next: you will be contacted by {day} {time} at the latest.").format(
+                day=I18n.day(local.date(), lang), time=I18n.time(local, lang)))
         return lines
 
     def active_consents(self) -> int:

@@ -111,7 +111,7 @@ async def test_commands_are_registered_in_finnish_and_swedish(running_bot):
     assert set(commands) == {None, "fi", "sv"}
     start = {code: next(c["description"] for c in listed if c["command"] == "start") for code, listed in commands.items()}
     assert start == {None: "Aloita alusta", "fi": "Aloita alusta", "sv": "Börja om"}
-    assert {c["command"] for c in commands["sv"]} == {"start", "language", "help", "mydata", "delete", "human"}
+    assert {c["command"] for c in commands["sv"]} == {"start", "language", "help", "mydata", "delete", "human", "mycase"}
 
 
 async def test_nothing_of_the_profile_is_stored(citizen_factory, channel_services):

@@ -322,7 +322,7 @@ async def test_commands_registered_for_fi_sv_and_default(make_app):
     await app.bot_data["channel"].post_init(app)
     registered = {p.get("language_code"): [c["command"] for c in p["commands"]] for p in request.sent("setMyCommands")}
     assert set(registered) == {None, "fi", "sv"}
-    assert registered["fi"] == ["start", "language", "help", "mydata", "delete", "human"]
+    assert registered["fi"] == ["start", "language", "help", "mydata", "delete", "human", "mycase"]
 
 
 # `lahitori run` settings -------------------------------------------------------------------------------------

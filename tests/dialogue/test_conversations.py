@@ -183,3 +183,20 @@ def test_summary_can_be_corrected(chat, services):
     assert "Onko tämä oikein?" in chat.text and "Kunta: Loviisa" in chat.text  # straight back to the summary
     chat.press("Kyllä, oikein")
     assert "Loviisan lähitori" in chat.text
+
+
+def test_my_case_shows_who_has_it_and_what_comes_next(chat, services):
+    chat.start("fi")
+    chat.say("/mycase")
+    assert "Sinulla ei ole palveluohjaajalle välitettyä asiaa" in chat.text
+    reach_consent_fi(chat)
+    chat.press("Kyllä, saa välittää")
+    chat.say("/mycase")
+    text = chat.text
+    assert "Asiaasi hoitaa: Sari, palveluohjaaja, Porvoon lähitori (demo)" in text
+    assert "työpari Anna" in text and "Tilanne: odottaa palveluohjaajaa" in text
+    assert "Isä on 84-vuotias" in text and "Seuraavaksi: sinuun otetaan yhteyttä viimeistään" in text
+    chat.press("Peru lupani")
+    assert "Lupasi on peruttu" in chat.text
+    chat.say("/mycase")
+    assert "Tilanne: peruttu" in chat.text
