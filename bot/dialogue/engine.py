@@ -145,7 +145,7 @@ class _Run:
             self.say(self.fmt(step.text.get(lang)))
             self.events.append("end")
             self.s.slots = {}
-            self.s.flow, self.s.step = self.idle_step()
+            self.s.flow, self.s.step = self.flows.idle
             return None
         self.prompt(step)
         return None
@@ -170,9 +170,6 @@ class _Run:
                 self.say(self.fmt(step.text.get(lang)), [(str(n), str(n)) for n in range(1, 6)])
             else:
                 self.say(self.fmt(step.comment_text.get(lang)), [(self._("Skip"), "skip")])
-
-    def idle_step(self) -> tuple[str, str]:
-        return self.flows.idle
 
     # Input ------------------------------------------------------------------------------------------------
 

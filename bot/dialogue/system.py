@@ -100,13 +100,13 @@ def ask_delete(run: "_Run") -> None:
 
 
 def to_person(run: "_Run") -> None:
-    idle = run.flows.step(*run.idle_step())
+    idle = run.flows.step(*run.flows.idle)
     target = getattr(idle, "routes", {}).get("ask_human")
     if target is None:
         run.restart()
         return
     run.s.slots.pop("_sys", None)
-    run.go(*run.flows.resolve(target, run.idle_step()[0]))
+    run.go(*run.flows.resolve(target, run.flows.idle[0]))
 
 
 def choose(run: "_Run", key: str) -> None:
@@ -120,7 +120,7 @@ def choose(run: "_Run", key: str) -> None:
         run.events.append("deleted")
         run.s.slots = {}
         run.say(run._("Everything stored about you has been deleted. You can start again at any time."))
-        run.s.flow, run.s.step = run.idle_step()
+        run.s.flow, run.s.step = run.flows.idle
     elif dialog == "mydata" and key == "withdraw":
         count = run.actions.withdraw_consents()
         run.events.append("consent_withdrawn")

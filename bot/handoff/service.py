@@ -34,6 +34,11 @@ def unit_contact(unit: Unit, lang: str) -> UnitContact:
                        hours=I18n.opening_hours(unit.opening_hours or {}, lang), address=unit.address)
 
 
+def case_holder(person: Coordinator | None, unit: Unit, lang: str) -> str:
+    """'Sari, palveluohjaaja, Porvoon lähitori', or the unit alone when no person holds the case."""
+    return f"{person.first_name}, {person.title(lang)}, {unit.name(lang)}" if person else unit.name(lang)
+
+
 def create_handoff(session: Session, *, need: Need, consent: Consent, now: datetime) -> tuple[Handoff, bool]:
     """One handoff per need, to the person (or their pair, or the unit) the consent names."""
     existing = session.scalar(select(Handoff).where(Handoff.need_id == need.id))
@@ -140,7 +145,7 @@ class StoreActions:
             if handoff is not None:
                 person = self.session.get(Coordinator, handoff.coordinator_id) if handoff.coordinator_id else None
                 unit = self.session.get(Unit, handoff.unit_id)
-                who = f"{person.first_name}, {person.title(lang)}, {unit.name(lang)}" if person else unit.name(lang)
+                who = case_holder(person, unit, lang)
                 lines.append(_("Case: {who}, {status}").format(who=who, status=_(STATUS_LABELS[handoff.status])))
         count = self.session.query(MessageLog).filter(MessageLog.citizen_id == self.citizen.id).count()
         lines.append(_("Messages in this conversation: {count}").format(count=count))
@@ -156,7 +161,7 @@ class StoreActions:
         need, consent, unit = handoff.need, handoff.consent, handoff.unit
         person = handoff.coordinator
         pair = self.session.get(Coordinator, consent.pair_id) if consent.pair_id else None
-        who = f"{person.first_name}, {person.title(lang)}, {unit.name(lang)}" if person else unit.name(lang)
+        who = case_holder(person, unit, lang)
         lines = [
             _("Topic: {topic}").format(topic=self.topic_title(need.topic, lang)),
             _("In your words: {description}").format(description=(need.description or "–")[:300]),
