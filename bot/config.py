@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     webhook_key: Path | None = Field(None, alias="WEBHOOK_KEY")
 
     claim_timeout_hours: float = Field(2.0, gt=0, le=240, alias="CLAIM_TIMEOUT_HOURS")
+    outbox_interval: float = Field(1.0, gt=0, le=60, alias="OUTBOX_INTERVAL")
     crisis_phone: str = Field("112", alias="CRISIS_EMERGENCY_NUMBER")
 
     @field_validator("database_url")

@@ -5,19 +5,21 @@ import contextlib
 import logging
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from bot.db.models import Citizen, Conversation, MessageLog, ProcessedUpdate
-from bot.dialogue import crisis
+from bot.db.models import Citizen, Conversation, Handoff, MessageLog, ProcessedUpdate
+from bot.dialogue import crisis, system
 from bot.dialogue.models import MAX_TEXT, Reply, State, Turn
 from bot.dialogue.validators import clean_text
 from bot.handoff.audit import record
 from bot.handoff.outbox import notify_handoff_created
-from bot.handoff.service import StoreActions
+from bot.handoff import relay
+from bot.handoff.service import StoreActions, case_holder
 from bot.i18n import N_
 from bot.services import Services
 from nlu import langid
@@ -33,6 +35,18 @@ CRISIS_TEXT = N_(
     "I am still here. You can keep writing to me, and we can go on with your matter when you are ready.")
 VIOLENCE_TEXT = N_("If you are afraid of violence at home, you can also call Nollalinja, 080 005 005, free and round the clock.")
 CRISIS_LINES = {"fi": "09 2525 0111", "sv": "09 2525 0112"}
+RELAY_STATUS = N_("You are in contact with {who}. Write here and your message goes to them. "
+                  "/mycase shows your case.")
+RATING = "fb:"  # fb:<case>:<1-5>, the rating buttons of a closed case's message
+ENGINE_DIALOGS = {"addcase", "delete", "language"}  # system dialogs whose typed answers the engine takes in relay
+
+
+def parse_rating(payload: str | None) -> tuple[int, int] | None:
+    """(case, score) of a rating button, or None."""
+    parts = (payload or "").split(":")
+    if len(parts) == 3 and parts[0] + ":" == RATING and parts[1].isdigit() and parts[2].isdigit():
+        return int(parts[1]), int(parts[2])
+    return None
 
 
 @dataclass
@@ -129,9 +143,23 @@ class TurnRunner:
 
         hit = crisis.check(turn.text, prediction) if turn.text else None
         crisis_replies = self._crisis(session, citizen, state, turn, hit) if hit is not None else []
-        if hit is not None and hit.source == "pattern":
+        relayed = self._relay(session, citizen, conversation, state, turn, hit, now) if conversation.mode == "relay" else None
+        if conversation.mode == "feedback" and not (turn.payload or "").startswith(RATING):
+            conversation.mode, conversation.handoff_id = "bot", None  # the rating is optional: carry on with the bot
+        if relayed is not None:
+            replies, events, logged = crisis_replies + relayed[0], relayed[1], relayed[2]
+            log = log[1:] if logged else log
+            if hit is not None:
+                events = ["crisis", *events]
+        elif hit is not None and hit.source == "pattern":
             # A reviewed pattern matched: answer with help only and stay where we are.
             replies, events = crisis_replies, ["crisis"]
+        elif rating := parse_rating(turn.payload):
+            outcome = services.engine.rate(state, score=rating[1], handoff_id=rating[0], actions=actions,
+                                           topic=self._topic(session, rating[0]))
+            state, replies, events = outcome.state, outcome.replies, outcome.events
+            if conversation.mode == "feedback":
+                conversation.mode, conversation.handoff_id = "bot", None
         elif start or (fresh and not turn.text and turn.payload is None):
             outcome = services.engine.start(state, actions)
             state, replies, events = outcome.state, crisis_replies + outcome.replies, outcome.events
@@ -147,12 +175,41 @@ class TurnRunner:
             session.delete(conversation)
             return TurnResult(replies=replies, lang=state.lang, events=events, citizen_id=citizen.id)
         conversation.flow, conversation.step, conversation.slots = state.flow, state.step, state.slots
-        conversation.menu_id, conversation.mode, conversation.updated_at = state.menu_id, state.mode, now
+        conversation.menu_id, conversation.updated_at = state.menu_id, now  # `mode` belongs to the relay
         citizen.language = state.lang
         log += [dict(citizen_id=citizen.id, direction="out", sender="bot", text=reply.text, created_at=now)
                 for reply in replies]
         session.execute(insert(MessageLog), log)
         return TurnResult(replies=replies, lang=state.lang, events=events, citizen_id=citizen.id)
+
+    def _relay(self, session: Session, citizen: Citizen, conversation: Conversation, state: State, turn: Turn,
+               hit: crisis.CrisisHit | None, now: datetime) -> tuple[list[Reply], list[str], bool] | None:
+        """In relay mode: pass plain text to the coordinator (replies, events, inbound logged), or say who holds
+        the case instead of showing a menu; None when the engine should handle the input (or the relay ended)."""
+        handoff = session.get(Handoff, conversation.handoff_id) if conversation.handoff_id else None
+        if handoff is None or handoff.status not in relay.OPEN:
+            conversation.mode, conversation.handoff_id = "bot", None
+            return None
+        dialog = state.slots.get("_sys")
+        if turn.text and not turn.is_command and dialog not in ENGINE_DIALOGS:
+            state.slots.pop("_sys", None)
+            message = MessageLog(citizen_id=citizen.id, handoff_id=handoff.id, direction="in", sender="citizen",
+                                 text=turn.text, created_at=now)
+            session.add(message)
+            session.flush()
+            relay.from_citizen(session, conversation=conversation, text=turn.text, message_id=message.id,
+                               crisis=hit is not None, now=now)
+            return [], ["relayed"], True
+        menu = turn.payload is not None and not dialog and not turn.payload.startswith(RATING)
+        if menu or (turn.is_command and system.parse(turn.text) in ("start", "human")):
+            _ = lambda message: self.services.i18n.gettext(state.lang, message)  # noqa: E731
+            who = case_holder(handoff.coordinator, handoff.unit, state.lang)
+            return [Reply(text=_(RELAY_STATUS).format(who=who))], ["relay_status"], False
+        return None
+
+    def _topic(self, session: Session, handoff_id: int) -> str | None:
+        handoff = session.get(Handoff, handoff_id)
+        return handoff.need.topic if handoff is not None and handoff.citizen_id is not None else None
 
     def _crisis(self, session: Session, citizen: Citizen, state: State, turn: Turn, hit: crisis.CrisisHit) -> list[Reply]:
         lang = turn.lang or state.lang

@@ -12,15 +12,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy import update as sql_update
 from telegram import (BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update, User)
-from telegram.constants import MessageLimit, ParseMode
+from telegram.constants import ChatType, MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler,
                           filters)
 from telegram.request import BaseRequest
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.channels.telegram_staff import StaffDesk
 from bot.conversation import TurnResult, TurnRunner
 from bot.db.models import Citizen
 from bot.dialogue.models import Button, Reply
@@ -40,6 +42,7 @@ MAX_FLOOD_WAIT = 60.0  # a longer RetryAfter is not waited out: the chat's later
 MAX_BACKLOG = 16  # updates of one chat waiting for its lock; more are dropped so one chat cannot starve others
 ALLOWED_UPDATES = ["message", "callback_query"]
 
+NOT_TEXT = N_("I can only read written messages. Please write to me in words, or call the lähitori.")
 ERROR_TEXT = N_("Sorry, something went wrong on my side. Please try again in a moment, or call the lähitori.")
 
 
@@ -157,18 +160,64 @@ class TelegramChannel:
                  backoff: float = BACKOFF, sleep: Callable[[float], Awaitable[object]] = asyncio.sleep) -> None:
         self.services, self.runner = services, runner or TurnRunner(services)
         self.locks, self.attempts, self.backoff, self.sleep = ChatLocks(), attempts, backoff, sleep
+        self.desk = StaffDesk(services)
+        self.worker = None  # the outbox job, started in post_init
 
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.turn(update, context, start=True)
+        if not await self.staff(update, context, text="/start"):
+            await self.turn(update, context, start=True)
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
-        await self.turn(update, context, text=message.text if message.text is not None else message.caption)
+        text = message.text if message.text is not None else message.caption
+        replied = message.reply_to_message
+        if not await self.staff(update, context, text=text,
+                                replied_to=(replied.text or replied.caption) if replied is not None else None):
+            await self.turn(update, context, text=text)
+
+    async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Voice, stickers, photos without a caption...: a short answer in words, the state does not move."""
+        chat = update.effective_chat
+        lang = await asyncio.to_thread(self.language_of, chat.id, lang_of(update.effective_user))
+        await self.send_replies(context.bot, chat.id, [Reply(text=self.services.i18n.gettext(lang, NOT_TEXT))])
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
+        payload = query.data or ""
+        if await self.staff(update, context, payload=payload):
+            return
         context.application.create_task(self.answer(query), update=update)  # stop the spinner at once
-        await self.turn(update, context, payload=query.data or "")
+        if update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE:
+            await self.turn(update, context, payload=payload)
+
+    async def staff(self, update: Update, context: ContextTypes.DEFAULT_TYPE, *, text: str | None = None,
+                    payload: str | None = None, replied_to: str | None = None) -> bool:
+        """Hand the update to the staff desk when it is staff business; True when the desk answered it."""
+        user = update.effective_user
+        if user is None or not await asyncio.to_thread(self.desk.concerns, user_id=user.id, text=text, payload=payload):
+            return False
+        async with self.locks.hold(user.id):
+            answer = await asyncio.to_thread(self.desk.handle, user_id=user.id, text=text, payload=payload,
+                                             replied_to=replied_to, lang_hint=lang_of(user))
+        query = update.callback_query
+        if answer is None:
+            return False
+        if query is not None:
+            with contextlib.suppress(TelegramError):
+                await query.answer(answer.note[:190] if answer.note else None)
+            if query.message is not None and update.effective_chat.type == ChatType.PRIVATE:
+                with contextlib.suppress(TelegramError):  # the old card's buttons are spent
+                    await query.edit_message_reply_markup(reply_markup=None)
+        replies = [Reply(text=text, buttons=tuple(Button(label, data) for label, data in buttons))
+                   for text, buttons in answer.messages]
+        await self.send_replies(context.bot, answer.chat_id, replies)
+        return True
+
+    def language_of(self, chat_id: int, hint: str | None) -> str:
+        with self.services.sessions() as session:
+            known = session.scalar(select(Citizen.language).where(Citizen.channel == CHANNEL,
+                                                                  Citizen.external_id == str(chat_id)))
+        return known or hint or self.services.settings.default_language
 
     async def turn(self, update: Update, context: ContextTypes.DEFAULT_TYPE, **given: object) -> None:
         if update.effective_chat is None:
@@ -247,13 +296,22 @@ class TelegramChannel:
                                            parse_mode=ParseMode.HTML)
 
     async def post_init(self, application: Application) -> None:
-        """Register the commands with localized descriptions (fi, sv and the default language)."""
+        """Start the outbox job; register the commands with localized descriptions (fi, sv and the default)."""
+        from bot.channels.telegram_outbox import OutboxWorker
+
+        self.worker = OutboxWorker(self.services, application.bot, self.desk)
+        self.worker.start()
         for code, lang in ((None, self.services.settings.default_language), ("fi", "fi"), ("sv", "sv")):
             commands = [BotCommand(name, self.services.i18n.gettext(lang, DESCRIPTIONS[name])) for name in COMMANDS]
             try:
                 await application.bot.set_my_commands(commands, language_code=code)
             except TelegramError as error:
                 logger.warning("commands not registered for %s: %s", code or "default", type(error).__name__)
+
+
+    async def post_stop(self, _application: Application) -> None:
+        if self.worker is not None:
+            await self.worker.stop()
 
 
 def file_url(base_url: str) -> str:
@@ -269,7 +327,7 @@ def build_application(services: Services, *, token: str, base_url: str = "https:
     """The python-telegram-bot Application with this channel's handlers; nothing is started."""
     channel = channel or TelegramChannel(services)
     builder = (Application.builder().token(token).base_url(base_url).base_file_url(base_file_url or file_url(base_url))
-               .concurrent_updates(True).post_init(channel.post_init))
+               .concurrent_updates(True).post_init(channel.post_init).post_stop(channel.post_stop))
     if request is not None:
         builder = builder.request(request).get_updates_request(get_updates_request or request)
     if not updater:
@@ -278,6 +336,7 @@ def build_application(services: Services, *, token: str, base_url: str = "https:
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE  # never act in groups: others would read along
     application.add_handler(CommandHandler("start", channel.on_start, filters=private))
     application.add_handler(MessageHandler(private & (filters.TEXT | filters.CAPTION), channel.on_text))
+    application.add_handler(MessageHandler(private & ~filters.COMMAND, channel.on_other))
     application.add_handler(CallbackQueryHandler(channel.on_button))
     application.add_error_handler(channel.on_error)
     application.bot_data["channel"] = channel

@@ -54,6 +54,20 @@ class Engine:
         return run.outcome()
 
 
+    def rate(self, state: State, *, score: int, handoff_id: int, topic: str | None, actions: Actions) -> Outcome:
+        """A rating button of a closed case's message: record it at the flows' feedback step, ask for a comment."""
+        run = _Run(self, state, actions)
+        where = run.flows.feedback
+        if where is None or not 1 <= score <= 5 or not actions.may_rate(handoff_id):
+            run.say(run._("Thank you. This case has already been rated, or the rating has closed."))
+            run.events.append("rating_refused")
+            return run.outcome()
+        run.s.flow, run.s.step = where
+        run.s.slots = {"topic": topic, "_fb_score": score, "_fb_handoff": handoff_id}
+        run.prompt(run.step())
+        return run.outcome()
+
+
 class _Recover(Exception):
     """The saved state points to a step that no longer exists (flows were edited)."""
 
@@ -412,7 +426,7 @@ class _Run:
             return
         comment = key if typed else None
         self.actions.record_feedback(score=self.s.slots.pop("_fb_score"), comment=comment,
-                                     topic=self.s.slots.get("topic"))
+                                     topic=self.s.slots.get("topic"), handoff_id=self.s.slots.pop("_fb_handoff", None))
         self.events.append("feedback")
         self.say(self.fmt(step.thanks.get(self.s.lang)))
         self.go_ref(step.next)

@@ -86,7 +86,8 @@ def show_case(run: "_Run") -> None:
         run.say(run._("You have no case passed on to a coordinator. Write /human if you would like one."))
         run.prompt(run.step())
         return
-    buttons = [(run._("Withdraw my consent"), "withdraw")] if run.actions.active_consents() else []
+    buttons = [(run._("Add to my case"), "add")] if run.actions.case_holder(lang=run.s.lang) else []
+    buttons += [(run._("Withdraw my consent"), "withdraw")] if run.actions.active_consents() else []
     run.s.slots["_sys"] = "mydata"
     run.say(run._("Your case:") + "\n" + "\n".join(f"• {line}" for line in lines),
             buttons + [(run._("Continue"), "continue")])
@@ -129,15 +130,42 @@ def choose(run: "_Run", key: str) -> None:
         run.prompt(run.step())
     elif dialog == "mydata" and key == "delete":
         ask_delete(run)
+    elif dialog == "mydata" and key == "add":
+        ask_addition(run)
     else:
         if dialog == "delete":
             run.say(run._("Nothing was deleted."))
         run.prompt(run.step())
 
 
+def ask_addition(run: "_Run") -> None:
+    who = run.actions.case_holder(lang=run.s.lang)
+    if who is None:
+        run.say(run._("You have no open case to add to."))
+        run.prompt(run.step())
+        return
+    run.s.slots["_sys"] = "addcase"
+    run.say(run._("Write what you would like to add to your case. I will pass it on to {who}.").format(who=who),
+            [(run._("Cancel"), "cancel")])
+
+
+def add_to_case(run: "_Run", text: str) -> None:
+    run.s.slots.pop("_sys", None)
+    who = run.actions.case_holder(lang=run.s.lang)
+    if who is not None and run.actions.add_to_case(text=text):
+        run.events.append("case_addition")
+        run.say(run._("Thank you. I passed it on to {who}.").format(who=who))
+    else:
+        run.say(run._("You have no open case to add to."))
+    run.prompt(run.step())
+
+
 def text_in_dialog(run: "_Run", text: str, prediction: Prediction) -> None:
     """Typed words while a system dialog waits: understand the obvious answers, else carry on."""
     dialog, typed = run.s.slots.get("_sys"), fold(text)
+    if dialog == "addcase":
+        add_to_case(run, text)
+        return
     if dialog == "language" and typed in ("suomi", "suomeksi", "finska", "1", "svenska", "ruotsi", "ruotsiksi", "pa svenska", "2"):
         choose(run, "sv" if typed in ("svenska", "ruotsi", "ruotsiksi", "pa svenska", "2") else "fi")
         return

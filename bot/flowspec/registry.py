@@ -65,6 +65,13 @@ class FlowSet:
             flow_id, step_id = self.resolve(step.next, flow_id)
         return flow_id, step_id
 
+    @cached_property
+    def feedback(self) -> tuple[str, str] | None:
+        """The feedback step a closed case's rating continues at: the entry flow's first, else any flow's."""
+        ordered = sorted(self.flows.values(), key=lambda flow: flow.id != ENTRY)
+        return next(((flow.id, step_id) for flow in ordered for step_id, step in flow.steps.items()
+                     if step.kind == "feedback"), None)
+
     def topic_flows(self) -> list[Flow]:
         """Flows that serve a service topic, in the order of the intent contract."""
         order = {topic: index for index, topic in enumerate(SERVICE_TOPICS)}

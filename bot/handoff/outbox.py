@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, object_session, sessionmaker
 
 from bot.db.models import Coordinator, Handoff, Outbox, Unit
 
@@ -79,6 +79,9 @@ def case_card(handoff: Handoff) -> dict[str, Any]:
         "contact_preference": need.contact_preference, "contact_time": need.contact_time,
         "consent_at": _iso(consent.decided_at), "consent_text_hash": consent.text_hash,
     }
+    session = object_session(handoff)
+    named = [session.get(Coordinator, i) for i in (consent.coordinator_id, consent.pair_id) if i] if session else []
+    card["consent_names"] = [person.first_name for person in named if person is not None]
     if need.phone:
         card["phone"] = need.phone
     return card
@@ -100,13 +103,19 @@ def card_for_unit_group(handoff: Handoff) -> dict[str, Any]:
     return group_card(handoff) if names_people(handoff) else case_card(handoff)
 
 
+def staff_language(person: Coordinator | Unit) -> str:
+    """The language staff texts to a coordinator (or a unit's group chat) are written in: their first one."""
+    return next((lang for lang in person.languages or [] if lang in ("fi", "sv")), "fi")
+
+
 def notify_coordinator(session: Session, *, coordinator: Coordinator | None, handoff: Handoff, kind: str,
                        extra: dict[str, Any], dedupe_key: str, now: datetime) -> bool:
     """Queue the full case card to a linked, active coordinator; False when they cannot be reached."""
     if coordinator is None or not coordinator.active or not coordinator.telegram_chat_id:
         return False
     enqueue(session, channel=STAFF_CHANNEL, recipient=coordinator.telegram_chat_id, kind=kind,
-            payload={**extra, "card": case_card(handoff)}, dedupe_key=dedupe_key, now=now)
+            payload={**extra, "lang": staff_language(coordinator), "card": case_card(handoff)}, dedupe_key=dedupe_key,
+            now=now)
     return True
 
 
@@ -116,7 +125,8 @@ def notify_unit_group(session: Session, *, unit: Unit, handoff: Handoff, kind: s
     if not unit.staff_chat_id:
         return False
     enqueue(session, channel=STAFF_CHANNEL, recipient=unit.staff_chat_id, kind=kind,
-            payload={**extra, "card": card_for_unit_group(handoff)}, dedupe_key=dedupe_key, now=now)
+            payload={**extra, "lang": staff_language(unit), "card": card_for_unit_group(handoff)}, dedupe_key=dedupe_key,
+            now=now)
     return True
 
 

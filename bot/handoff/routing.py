@@ -29,6 +29,13 @@ def units_for(session: Session, *, municipality: str | None, lang: str) -> list[
     return sorted(serving, key=lambda u: lang not in (u.languages or []))
 
 
+def last_coordinator(session: Session, *, citizen_id: int) -> int | None:
+    """Who had the citizen's most recent case, if anyone did."""
+    return session.scalar(select(Handoff.coordinator_id).where(Handoff.citizen_id == citizen_id,
+                                                               Handoff.coordinator_id.is_not(None))
+                          .order_by(Handoff.id.desc()).limit(1))
+
+
 def is_absent(coordinator: Coordinator, now: datetime) -> bool:
     if not coordinator.active:
         return True
@@ -46,8 +53,13 @@ def open_load(session: Session, coordinator_ids: list[int]) -> dict[int, int]:
     return {cid: count for cid, count in rows}
 
 
-def choose(session: Session, *, topic: str, municipality: str | None, lang: str, now: datetime) -> Assignment | None:
-    """The person (or unit) who gets a new case; None only when no unit exists at all."""
+def choose(session: Session, *, topic: str, municipality: str | None, lang: str, now: datetime,
+           prefer: int | None = None) -> Assignment | None:
+    """The person (or unit) who gets a new case; None only when no unit exists at all.
+
+    `prefer` is the coordinator who last had this citizen's case: a returning citizen goes back to the same
+    person whenever they could take the case anyway (right unit, language and topic, not away).
+    """
     units = units_for(session, municipality=municipality, lang=lang)
     if not units:
         return None
@@ -64,6 +76,8 @@ def choose(session: Session, *, topic: str, municipality: str | None, lang: str,
                 effective.setdefault(person.id, (person, False))
             elif person.pair is not None and not is_absent(person.pair, now) and lang in (person.pair.languages or []):
                 effective.setdefault(person.pair.id, (person.pair, True))
+        if prefer in effective and not effective[prefer][1]:
+            return Assignment(unit=unit, coordinator=effective[prefer][0])
         if effective:
             load = open_load(session, list(effective))
             person, via_pair = min(effective.values(), key=lambda item: (load.get(item[0].id, 0), item[1], item[0].id))

@@ -17,7 +17,8 @@ from bot.dialogue.ports import HandoffInfo, Proposal, UnitContact
 from bot.handoff import consent as consent_rules
 from bot.handoff.audit import record
 from bot.handoff.hours import expected_contact
-from bot.handoff.routing import choose, is_absent, units_for
+from bot.handoff import relay
+from bot.handoff.routing import choose, is_absent, last_coordinator, units_for
 from bot.i18n import I18n, N_
 
 logger = logging.getLogger(__name__)
@@ -93,7 +94,8 @@ class StoreActions:
 
     def propose(self, *, need_id: int, lang: str) -> Proposal:
         need = self._need(need_id)
-        assignment = choose(self.session, topic=need.topic, municipality=need.municipality, lang=lang, now=self.now)
+        assignment = choose(self.session, topic=need.topic, municipality=need.municipality, lang=lang, now=self.now,
+                            prefer=last_coordinator(self.session, citizen_id=self.citizen.id))
         if assignment is None:
             raise RuntimeError("no unit is configured: run `lahitori demo` or add units")
         person = assignment.coordinator
@@ -124,8 +126,45 @@ class StoreActions:
         return HandoffInfo(handoff_id=handoff.id, unit=unit_contact(unit, lang), coordinator=person.first_name if person else None,
                            title=person.title(lang) if person else None, when=expectation.text, created=created)
 
-    def record_feedback(self, *, score: int, comment: str | None, topic: str | None) -> None:
-        self.session.add(Feedback(citizen_id=self.citizen.id, score=score, comment=comment, topic=topic, created_at=self.now))
+    def record_feedback(self, *, score: int, comment: str | None, topic: str | None, handoff_id: int | None = None) -> None:
+        if handoff_id is not None and not self.may_rate(handoff_id):
+            handoff_id = None  # a forged or repeated case rating still counts as feedback on the conversation
+        self.session.add(Feedback(citizen_id=self.citizen.id, handoff_id=handoff_id, score=score, comment=comment,
+                                  topic=topic, created_at=self.now))
+        record(self.session, actor=f"citizen:{self.citizen.id}", action="feedback_given", citizen_id=self.citizen.id,
+               handoff_id=handoff_id, details={"score": score, "comment": comment is not None}, at=self.now)
+
+    def may_rate(self, handoff_id: int) -> bool:
+        """A closed case of this citizen's that has no rating yet."""
+        handoff = self.session.get(Handoff, handoff_id)
+        return (handoff is not None and handoff.citizen_id == self.citizen.id and handoff.status == "closed"
+                and self.session.scalar(select(Feedback.id).where(Feedback.handoff_id == handoff_id).limit(1)) is None)
+
+    def open_case(self) -> Handoff | None:
+        """The citizen's newest case that is still open (waiting, claimed or contacted)."""
+        return self.session.scalar(select(Handoff).where(Handoff.citizen_id == self.citizen.id,
+                                                         Handoff.status.in_(("new", "claimed", "contacted")))
+                                   .order_by(Handoff.id.desc()).limit(1))
+
+    def case_holder(self, *, lang: str) -> str | None:
+        """Who would read an addition to the open case: 'Sari, palveluohjaaja, Porvoon lähitori'; None without one."""
+        handoff = self.open_case()
+        return case_holder(handoff.coordinator, handoff.unit, lang) if handoff is not None else None
+
+    def add_to_case(self, *, text: str) -> bool:
+        """The citizen adds to the need of their open case; the coordinator is told. False when no case is open."""
+        handoff = self.open_case()
+        if handoff is None:
+            return False
+        message = MessageLog(citizen_id=self.citizen.id, handoff_id=handoff.id, direction="in", sender="citizen",
+                             text=text, created_at=self.now)
+        self.session.add(message)
+        self.session.flush()
+        relay.to_staff(self.session, handoff, kind="case_addition", dedupe_key=f"case_addition:{message.id}",
+                       now=self.now, text=text)
+        record(self.session, actor=f"citizen:{self.citizen.id}", action="case_addition", citizen_id=self.citizen.id,
+               handoff_id=handoff.id, at=self.now)
+        return True
 
     def stored_summary(self, *, lang: str) -> list[str]:
         _ = lambda message: self.i18n.gettext(lang, message)  # noqa: E731
@@ -184,11 +223,27 @@ class StoreActions:
                                                   Consent.withdrawn_at.is_(None)).count()
 
     def withdraw_consents(self) -> int:
-        return consent_rules.withdraw_all(self.session, citizen_id=self.citizen.id, now=self.now)
+        cases = self._open_cases()
+        count = consent_rules.withdraw_all(self.session, citizen_id=self.citizen.id, now=self.now)
+        self._tell_staff_cancelled(cases, reason="consent_withdrawn")
+        return count
+
+    def _open_cases(self) -> list[Handoff]:
+        return list(self.session.scalars(select(Handoff).where(Handoff.citizen_id == self.citizen.id,
+                                                               Handoff.status.in_(("new", "claimed", "contacted")))))
+
+    def _tell_staff_cancelled(self, cases: list[Handoff], *, reason: str) -> None:
+        """Tell whoever had an open case that it is gone and why; the citizen's conversation leaves relay mode."""
+        for handoff in cases:
+            relay.to_staff(self.session, handoff, kind="case_withdrawn", dedupe_key=f"case_withdrawn:{handoff.id}",
+                           now=self.now, reason=reason)
+            relay.release(self.session, handoff, feedback=False)
 
     def delete_everything(self) -> None:
         citizen_id = self.citizen.id
+        cases = self._open_cases()
         consent_rules.withdraw_all(self.session, citizen_id=citizen_id, now=self.now)
+        self._tell_staff_cancelled(cases, reason="data_deleted")
         self.session.execute(delete(MessageLog).where(MessageLog.citizen_id == citizen_id))
         self.session.execute(update(Feedback).where(Feedback.citizen_id == citizen_id).values(citizen_id=None, comment=None))
         self.session.execute(delete(Handoff).where(Handoff.citizen_id == citizen_id))

@@ -15,7 +15,9 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.db.models import Absence, AuditEvent, Citizen, Coordinator, Handoff, StaffLinkCode
+from bot.db.models import Absence, AuditEvent, Citizen, Coordinator, Handoff, MessageLog, StaffLinkCode
+from bot.dialogue.models import MAX_TEXT
+from bot.handoff import relay
 from bot.handoff.audit import record
 from bot.handoff.outbox import enqueue, names_people, notify_coordinator
 from bot.handoff.routing import is_absent
@@ -77,6 +79,22 @@ class PairUnavailable(StaffError):
 
 class InvalidPeriod(StaffError):
     """An absence that ends before it starts."""
+
+
+class NotHolder(StaffError):
+    """Only the coordinator holding the case talks with the citizen."""
+
+
+class ChatNotChosen(StaffError):
+    """The citizen asked to be contacted another way than in this chat."""
+
+
+class CitizenUnreachable(StaffError):
+    """The citizen has blocked the bot or deleted their data: a message cannot reach them."""
+
+
+class EmptyMessage(StaffError):
+    """A relay message without words."""
 
 
 # Linking a chat ----------------------------------------------------------------------------------------------
@@ -229,18 +247,22 @@ def _history(session: Session, handoff: Handoff, *, actor: Coordinator, action: 
     logger.info("case %d: %s by coordinator %d", handoff.id, action, actor.id)
 
 
+def _citizen(session: Session, handoff: Handoff) -> Citizen | None:
+    """The citizen of the case if a message can reach them (not blocked, not deleted)."""
+    citizen = session.get(Citizen, handoff.citizen_id)
+    if citizen is None or citizen.blocked_at is not None or citizen.external_id.startswith("deleted:"):
+        return None
+    return citizen
+
+
 def _tell_citizen(session: Session, handoff: Handoff, *, kind: str, dedupe_key: str, person: Coordinator | None,
                   now: datetime) -> None:
     """Queue a message to the citizen in their language, naming the person (first name, title, unit)."""
-    citizen = session.get(Citizen, handoff.citizen_id)
-    if citizen is None or citizen.blocked_at is not None or citizen.external_id.startswith("deleted:"):
+    citizen = _citizen(session, handoff)
+    if citizen is None:
         return
-    lang, unit = citizen.language, handoff.unit
-    payload = {"handoff_id": handoff.id, "lang": lang, "topic": handoff.need.topic, "unit": unit.name(lang),
-               "unit_phone": unit.phone, "coordinator": person.first_name if person else None,
-               "title": person.title(lang) if person else None}
-    enqueue(session, channel=citizen.channel, recipient=citizen.external_id, kind=kind, payload=payload,
-            dedupe_key=dedupe_key, now=now)
+    enqueue(session, channel=citizen.channel, recipient=citizen.external_id, kind=kind,
+            payload=relay.citizen_payload(handoff, citizen, person), dedupe_key=dedupe_key, now=now)
 
 
 # Case actions ------------------------------------------------------------------------------------------------
@@ -256,6 +278,7 @@ def claim(session: Session, *, handoff_id: int, coordinator_id: int, now: dateti
     _move(session, handoff, source=("new",), values={"status": "claimed", "claimed_at": now, "coordinator_id": actor.id},
           verb="claimed")
     _history(session, handoff, actor=actor, action="handoff_claimed", now=now, previous_coordinator_id=previous)
+    relay.hold(session, handoff)
     _tell_citizen(session, handoff, kind="case_claimed", dedupe_key=f"case_claimed:{handoff.id}", person=actor, now=now)
     return handoff
 
@@ -276,6 +299,7 @@ def close(session: Session, *, handoff_id: int, coordinator_id: int, now: dateti
     _move(session, handoff, source=("claimed", "contacted"), values={"status": "closed", "closed_at": now},
           verb="closed")
     _history(session, handoff, actor=actor, action="handoff_closed", now=now)
+    relay.release(session, handoff, feedback=_citizen(session, handoff) is not None)
     _tell_citizen(session, handoff, kind="case_closed_feedback", dedupe_key=f"case_closed:{handoff.id}",
                   person=handoff.coordinator, now=now)
     return handoff
@@ -305,6 +329,65 @@ def give_to_pair(session: Session, *, handoff_id: int, coordinator_id: int, now:
     if handoff.status != "new":  # the citizen was told a name: tell the new one
         _tell_citizen(session, handoff, kind="case_reassigned", person=pair, now=now,
                       dedupe_key=f"case_reassigned:{handoff.id}:{pair.id}:{stamp}")
+    return handoff
+
+
+def reply(session: Session, *, handoff_id: int, coordinator_id: int, text: str, now: datetime) -> MessageLog:
+    """A message from the coordinator holding a chat case to the citizen, signed with their name and unit.
+
+    It goes into the transcript and the outbox in the caller's transaction; the audit names the case, never the
+    words. The citizen's conversation switches to relay mode, so the bot no longer answers over the coordinator.
+    """
+    handoff, actor = _case(session, handoff_id=handoff_id, coordinator_id=coordinator_id, action="write about",
+                           now=now)
+    words = text.strip()[:MAX_TEXT]
+
+    def refuse(error: StaffError) -> StaffError:
+        record(session, actor=f"coordinator:{actor.id}", action="relay_refused", handoff_id=handoff.id,
+               citizen_id=handoff.citizen_id, at=now, details={"reason": type(error).__name__})
+        session.flush()
+        return error
+
+    if not words:
+        raise refuse(EmptyMessage("write the message after the case number"))
+    if handoff.status == "new":
+        raise refuse(InvalidTransition(f"case {handoff.id} is not claimed yet: claim it before writing to the citizen"))
+    if handoff.status not in relay.OPEN:
+        raise refuse(InvalidTransition(f"case {handoff.id} is {handoff.status}: the citizen can no longer be written to"))
+    if handoff.coordinator_id != actor.id:
+        holder = handoff.coordinator.first_name if handoff.coordinator else "nobody"
+        raise refuse(NotHolder(f"case {handoff.id} is held by {holder}: only they write to the citizen"))
+    if not relay.wants_chat(handoff):
+        raise refuse(ChatNotChosen(f"the citizen of case {handoff.id} asked to be contacted "
+                                   f"by {handoff.need.contact_preference or 'phone'}, not in this chat"))
+    citizen = _citizen(session, handoff)
+    if citizen is None:
+        raise refuse(CitizenUnreachable(f"the citizen of case {handoff.id} has blocked the bot or deleted their data: "
+                                        "the message cannot be delivered"))
+    message = MessageLog(citizen_id=citizen.id, handoff_id=handoff.id, direction="out", sender="coordinator",
+                         coordinator_id=actor.id, text=words, created_at=now)
+    session.add(message)
+    session.flush()
+    enqueue(session, channel=citizen.channel, recipient=citizen.external_id, kind="relay_out",
+            payload=relay.citizen_payload(handoff, citizen, actor, text=words), dedupe_key=f"relay_out:{message.id}",
+            now=now)
+    relay.hold(session, handoff)
+    record(session, actor=f"coordinator:{actor.id}", action="relay_to_citizen", handoff_id=handoff.id,
+           citizen_id=handoff.citizen_id, at=now, details={"coordinator_id": actor.id})
+    return message
+
+
+def open_cases(session: Session, *, coordinator_id: int) -> list[Handoff]:
+    """The open cases a coordinator may act on: theirs, their pair's, and their unit's unassigned ones."""
+    me = _coordinator(session, coordinator_id)
+    candidates = session.scalars(select(Handoff).where(
+        Handoff.status.in_(("new", "claimed", "contacted")), Handoff.unit_id == me.unit_id).order_by(Handoff.id))
+    return [handoff for handoff in candidates if permitted(handoff=handoff, coordinator=me)]
+
+
+def view(session: Session, *, handoff_id: int, coordinator_id: int, now: datetime) -> Handoff:
+    """A case for reading its card, after the same permission check (and audit of a refusal) as any action."""
+    handoff, _actor = _case(session, handoff_id=handoff_id, coordinator_id=coordinator_id, action="read", now=now)
     return handoff
 
 

@@ -57,7 +57,7 @@ def channel_classifier():
 def channel_services(sqlite_url: str, channel_classifier):
     from bot.services import build
 
-    services = build(make_settings(sqlite_url), classifier=channel_classifier)
+    services = build(make_settings(sqlite_url, OUTBOX_INTERVAL=0.05), classifier=channel_classifier)
     with services.sessions.begin() as session:
         seed(session)
     yield services
@@ -143,6 +143,7 @@ async def running_bot(front: Front, channel_services) -> AsyncIterator[RunningBo
     await application.updater.start_polling(poll_interval=0.05, allowed_updates=ALLOWED_UPDATES)
     await application.start()
     yield bot
+    await application.post_stop(application)  # the outbox job; run_polling would call it
     await application.updater.stop()
     await application.stop()
     await application.shutdown()

@@ -121,7 +121,7 @@ def test_the_assignee_claims_and_the_citizen_is_told_who_in_their_language(sessi
     assert (message.channel, message.recipient) == ("telegram", "citizen-1")
     assert message.payload | {} == {"handoff_id": case.id, "lang": "sv", "topic": "home_support",
                                     "coordinator": "Anna", "title": "servicehandledare",
-                                    "unit": "Närtorget i Borgå (demo)", "unit_phone": "040 000 1001"}
+                                    "unit": "Närtorget i Borgå (demo)", "unit_phone": "040 000 1001", "chat": False}
     [event] = audit(session, "handoff_claimed")
     assert (event.actor, event.at, event.handoff_id) == (f"coordinator:{person('Anna').id}", NOW + timedelta(minutes=9),
                                                          case.id)

@@ -1,0 +1,170 @@
+"""Delivering the outbox in Telegram: each row kind rendered in its reader's language, and the background job
+that runs the dispatcher every OUTBOX_INTERVAL seconds and the escalation of unclaimed cases every minute."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from sqlalchemy import update as sql_update
+from telegram import Bot, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden
+
+from bot.channels.telegram import CHANNEL, render
+from bot.channels.telegram_staff import StaffDesk
+from bot.db.models import Citizen, Handoff, Outbox
+from bot.dialogue.models import Button, Reply
+from bot.handoff import relay
+from bot.handoff.escalation import escalate_due
+from bot.handoff.outbox import Dispatcher, PermanentSendError
+from bot.i18n import N_
+from bot.services import Services
+
+logger = logging.getLogger(__name__)
+
+ESCALATE_EVERY = 60.0  # seconds
+CITIZEN_KINDS = {"case_claimed", "case_reassigned", "case_closed_feedback", "relay_out"}
+CARD_KINDS = {"handoff_new", "handoff_given", "handoff_escalated"}
+
+CLAIMED = N_("{who} now has your case.")
+CLAIMED_CHAT = N_("You can write here: your messages go to {name}, who will answer in this chat.")
+CLAIMED_OTHER = N_("{name} will contact you the way you agreed.")
+REASSIGNED = N_("From now on your case is handled by {who}.")
+CLOSED = N_("{name} has closed your case. If you need help again, just write here.")
+SIGNATURE = N_("– {name}, {unit}")
+RELAY_IN = N_("Case #{case}: the citizen writes:")
+RELAY_HINT = N_("Reply to this message to answer.")
+RELAY_CRISIS = N_("The crisis guard answered this message: the citizen was given 112 and the crisis line.")
+ADDITION = N_("Case #{case}: the citizen added to their need:")
+WITHDRAWN = {
+    "consent_withdrawn": N_("Case #{case}: the citizen withdrew their consent. The case is cancelled: do not contact "
+                            "them about it, and delete any notes you made of it."),
+    "data_deleted": N_("Case #{case}: the citizen deleted their data. The case is cancelled: do not contact them "
+                       "about it, and delete any notes you made of it."),
+}
+RELAY_FAILED = N_("Case #{case}: your message could not be delivered, because the citizen has blocked the bot.")
+
+
+class OutboxSender:
+    """The dispatcher's `send`: one outbox row as Telegram messages; a block or a bad chat is permanent."""
+
+    def __init__(self, services: Services, bot: Bot, desk: StaffDesk) -> None:
+        self.services, self.bot, self.desk = services, bot, desk
+
+    async def __call__(self, row: Outbox) -> None:
+        try:
+            for text, markup in self.render(row):
+                await self.bot.send_message(row.recipient, text, parse_mode=ParseMode.HTML, reply_markup=markup,
+                                            link_preview_options=LinkPreviewOptions(is_disabled=True))
+        except Forbidden as error:
+            if row.kind in CITIZEN_KINDS:
+                await asyncio.to_thread(self.citizen_blocked, row)
+            else:
+                logger.error("a coordinator's chat refuses the bot (outbox %d, %s)", row.id, row.kind)
+            raise PermanentSendError(type(error).__name__) from error
+        except BadRequest as error:
+            logger.error("Telegram rejected outbox %d (%s): %s", row.id, row.kind, type(error).__name__)
+            raise PermanentSendError(type(error).__name__) from error
+
+    def render(self, row: Outbox) -> list:
+        payload, kind = row.payload, row.kind
+        lang = payload.get("lang") if payload.get("lang") in ("fi", "sv") else "fi"
+        _ = lambda message: self.services.i18n.gettext(lang, message)  # noqa: E731
+        case = payload.get("handoff_id")
+        buttons: list[tuple[str, str]] = []
+        if kind in CARD_KINDS:
+            text, buttons = self.desk.render_card(payload["card"], lang, self.services.clock(), header=kind,
+                                                  giver=payload.get("from") or "–")
+        elif kind == "relay_in":
+            text = _(RELAY_IN).format(case=case) + "\n\n" + payload["text"] + "\n\n"
+            text += (_(RELAY_CRISIS) + "\n" if payload.get("crisis") else "") + _(RELAY_HINT)
+        elif kind == "case_addition":
+            text = _(ADDITION).format(case=case) + "\n\n" + payload["text"]
+        elif kind == "case_withdrawn":
+            text = _(WITHDRAWN.get(payload.get("reason"), WITHDRAWN["consent_withdrawn"])).format(case=case)
+        elif kind == "relay_failed":
+            text = _(RELAY_FAILED).format(case=case)
+        elif kind == "relay_out":
+            text = payload["text"] + "\n\n" + _(SIGNATURE).format(name=payload["coordinator"], unit=payload["unit"])
+        elif kind in ("case_claimed", "case_reassigned"):
+            who = ", ".join(v for v in (payload.get("coordinator"), payload.get("title"), payload["unit"]) if v)
+            name = payload.get("coordinator") or payload["unit"]
+            text = _(CLAIMED if kind == "case_claimed" else REASSIGNED).format(who=who)
+            text += " " + _(CLAIMED_CHAT if payload.get("chat") else CLAIMED_OTHER).format(name=name)
+        elif kind == "case_closed_feedback":
+            text, buttons = self.closing(payload, lang)
+        else:
+            raise PermanentSendError(f"unknown outbox kind {kind}")
+        reply = Reply(text=text, buttons=tuple(Button(label=label, payload=data) for label, data in buttons))
+        return render(reply)
+
+    def closing(self, payload: dict, lang: str) -> tuple[str, list[tuple[str, str]]]:
+        """The closing message and, when the flows have a feedback step, its question with 1-5 buttons."""
+        _ = lambda message: self.services.i18n.gettext(lang, message)  # noqa: E731
+        text = _(CLOSED).format(name=payload.get("coordinator") or payload["unit"])
+        flows = self.services.flows.current()
+        where = flows.feedback
+        if where is None:
+            return text, []
+        step = flows.step(*where)
+        case = payload["handoff_id"]
+        return text + "\n\n" + step.text.get(lang), [(str(n), f"fb:{case}:{n}") for n in range(1, 6)]
+
+    def citizen_blocked(self, row: Outbox) -> None:
+        """Mark the citizen blocked; a coordinator's undelivered message is reported back to them."""
+        now = self.services.clock()
+        with self.services.sessions.begin() as session:
+            session.execute(sql_update(Citizen).where(Citizen.channel == CHANNEL, Citizen.external_id == row.recipient)
+                            .values(blocked_at=now))
+            handoff = session.get(Handoff, row.payload.get("handoff_id") or 0)
+            if row.kind == "relay_out" and handoff is not None:
+                relay.to_staff(session, handoff, kind="relay_failed", dedupe_key=f"relay_failed:{row.id}", now=now)
+        logger.info("a citizen has blocked the bot (outbox %d)", row.id)
+
+
+class OutboxWorker:
+    """Runs in the bot's event loop: delivers due outbox rows, and escalates unclaimed cases once a minute."""
+
+    def __init__(self, services: Services, bot: Bot, desk: StaffDesk, *, interval: float | None = None) -> None:
+        self.services = services
+        self.interval = interval if interval is not None else services.settings.outbox_interval
+        self.dispatcher = Dispatcher(services.sessions, send=OutboxSender(services, bot, desk), clock=services.clock)
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self.run(), name="lahitori-outbox")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        escalate_at = loop.time()
+        while True:
+            try:
+                while True:  # a full batch means more may be due
+                    report = await self.dispatcher.run_once()
+                    if report.sent + report.retried + report.failed < self.dispatcher.batch_size:
+                        break
+                if loop.time() >= escalate_at:
+                    await asyncio.to_thread(self.escalate)
+                    escalate_at = loop.time() + ESCALATE_EVERY
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001 - the loop must outlive a database hiccup
+                logger.error("outbox round failed: %s", type(error).__name__)
+            await asyncio.sleep(self.interval)
+
+    def escalate(self) -> list[int]:
+        settings = self.services.settings
+        with self.services.sessions.begin() as session:
+            return escalate_due(session, now=self.services.clock(), tz=settings.timezone,
+                                claim_timeout=timedelta(hours=settings.claim_timeout_hours))

@@ -1,0 +1,376 @@
+"""The staff side in Telegram: linking a coordinator's account, case cards and their buttons, writing to the
+citizen, away and back. Every rule is a domain function of bot/handoff/staff.py; this module parses, calls and
+renders, in the coordinator's language.
+
+A coordinator is recognised by their Telegram user id (the same as their private chat's id), so the buttons of
+a card shown in a unit's group chat work for the coordinators in it; results always go to the person privately.
+"""
+from __future__ import annotations
+
+import html
+import logging
+import re
+import time as monotonic
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime, format_timedelta
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.db.models import Coordinator
+from bot.handoff import staff
+from bot.handoff.audit import record
+from bot.handoff.outbox import case_card, staff_language
+from bot.i18n import N_
+from bot.services import Services
+
+logger = logging.getLogger(__name__)
+
+BUTTON = "s:"  # s:<action>:<case>
+CASE_REF = re.compile(r"#(\d{1,9})\b")
+STAFF_ONLY = {"cases", "case", "reply", "away", "back"}  # a citizen typing these gets the citizen's answer
+LINKED_TTL = 10.0  # seconds the set of linked chats is trusted before it is read again
+
+ACTION_LABELS = {
+    "claim": N_("Claim"), "contacted": N_("Contacted"), "close": N_("Close"), "pair": N_("Give to my pair"),
+}
+BUTTONS_BY_STATUS = {
+    "new": ("claim", "pair"), "claimed": ("contacted", "close", "pair"), "contacted": ("close", "pair"),
+}
+STATUS = {
+    "new": N_("new, not claimed"), "claimed": N_("claimed"), "contacted": N_("contacted"), "closed": N_("closed"),
+    "cancelled": N_("cancelled"),
+}
+FOR_WHOM = {"self": N_("themself"), "close_one": N_("a close one")}
+URGENCY = {"urgent": N_("urgent"), "soon": N_("within a few days"), "no_hurry": N_("no hurry")}
+CONTACT = {"chat": N_("in this chat"), "phone": N_("by phone"), "visit": N_("a visit to the lähitori")}
+LANGUAGE = {"fi": N_("Finnish"), "sv": N_("Swedish")}
+DONE = {
+    "claim": N_("You claimed case #{case}. The citizen has been told that you have it."),
+    "contacted": N_("Case #{case} is marked contacted."),
+    "close": N_("Case #{case} is closed. The citizen has been asked for feedback."),
+    "pair": N_("Case #{case} was given to your work pair, who has been sent the card."),
+}
+HELP = N_(
+    "Staff commands:\n"
+    "/cases – your open cases\n"
+    "/case 12 – the card of case 12\n"
+    "/reply 12 text – write to the citizen of case 12 (or reply to the card or to their message)\n"
+    "/away 5.12.2026 – away until the end of that day (/away alone: until /back); new cases go to your pair\n"
+    "/back – back at work")
+HEADERS = {
+    "handoff_new": N_("New case #{case}"),
+    "handoff_given": N_("Case #{case} was given to you by {giver}"),
+    "handoff_escalated": N_("Case #{case} has waited too long without being claimed"),
+    "card": N_("Case #{case}"),
+}
+# The domain's refusals, as the coordinator reads them.
+ERRORS: dict[type[staff.StaffError], str] = {
+    staff.InvalidCode: N_("The code is not valid. Check it, or ask the administrator for a new one."),
+    staff.CodeUsed: N_("The code has already been used. Ask the administrator for a new one."),
+    staff.CodeExpired: N_("The code has expired. Ask the administrator for a new one."),
+    staff.CoordinatorInactive: N_("This coordinator account is not active."),
+    staff.ChatAlreadyLinked: N_("This Telegram account is already linked to another coordinator."),
+    staff.TooManyAttempts: N_("Too many wrong codes. Try again in an hour."),
+    staff.CaseNotFound: N_("There is no case #{case}."),
+    staff.PermissionDenied: N_("Case #{case} belongs to other coordinators: you may not act on it."),
+    staff.InvalidTransition: N_("That cannot be done to case #{case} now: it is {status}."),
+    staff.PairUnavailable: N_("Case #{case} stays with you: your work pair is away or not available."),
+    staff.InvalidPeriod: N_("The return date must be in the future."),
+    staff.NotHolder: N_("Case #{case} is held by {holder}: only they write to the citizen."),
+    staff.ChatNotChosen: N_("The citizen of case #{case} asked to be contacted {contact}, not in this chat."),
+    staff.CitizenUnreachable: N_("The message cannot be delivered: the citizen of case #{case} has blocked the bot "
+                                 "or deleted their data."),
+    staff.EmptyMessage: N_("Write the message after the case number: /reply 12 your text"),
+}
+
+
+@dataclass
+class StaffReply:
+    """What the desk answers: messages (text, buttons as (label, payload)) to the acting person's chat."""
+
+    chat_id: int
+    messages: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
+    note: str | None = None  # a short callback-query answer
+
+    def add(self, text: str, buttons: list[tuple[str, str]] | None = None) -> None:
+        self.messages.append((text, buttons or []))
+
+
+class StaffDesk:
+    """Recognises staff updates and handles them in one transaction each; None means 'not staff business'."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._linked: set[str] = set()
+        self._read_at = float("-inf")
+
+    # Which updates are the staff's -------------------------------------------------------------------------
+
+    def is_linked(self, user_id: int) -> bool:
+        if monotonic.monotonic() - self._read_at > LINKED_TTL:
+            with self.services.sessions() as session:
+                self._linked = set(session.scalars(select(Coordinator.telegram_chat_id).where(
+                    Coordinator.telegram_chat_id.is_not(None), Coordinator.active.is_(True))))
+            self._read_at = monotonic.monotonic()
+        return str(user_id) in self._linked
+
+    def concerns(self, *, user_id: int, text: str | None = None, payload: str | None = None) -> bool:
+        """Cheap, in memory: might this update be staff business? (The citizen path must not pay a query.)"""
+        if payload is not None and payload.startswith(BUTTON):
+            return True
+        if text is not None and text.startswith("/") and command_of(text)[0] in STAFF_ONLY | {"link"}:
+            return True
+        return self.is_linked(user_id)
+
+    # Handling -----------------------------------------------------------------------------------------------
+
+    def handle(self, *, user_id: int, text: str | None = None, payload: str | None = None,
+               replied_to: str | None = None, lang_hint: str | None = None) -> StaffReply | None:
+        now = self.services.clock()
+        with self.services.sessions.begin() as session:
+            me = staff.coordinator_for_chat(session, chat_id=user_id)
+            name, rest = command_of(text) if text and text.startswith("/") else ("", "")
+            if name == "link":
+                return self.link(session, user_id=user_id, code=rest, lang=staff_language(me) if me else lang_hint, now=now)
+            if me is None:
+                if payload is not None and payload.startswith(BUTTON) or name in STAFF_ONLY:
+                    record(session, actor=f"chat:{user_id}"[:48], action="staff_command_refused", at=now,
+                           details={"command": name or "button", "reason": "not_linked"})
+                    logger.warning("staff %s from a chat that is not linked", "button" if payload else "command")
+                return None
+            reply = StaffReply(chat_id=user_id)
+            lang = staff_language(me)
+            if payload is not None:
+                self.button(session, me, payload, reply, lang, now)
+            elif name:
+                self.command(session, me, name, rest, reply, lang, now)
+            elif text is not None and (case := case_in(replied_to)) is not None:
+                self.write(session, me, case, text, reply, lang, now)
+            else:
+                reply.add(self._(lang, N_("To write to a citizen, reply to the case card or to their message, "
+                                          "or use /reply 12 text.")) + "\n\n" + self._(lang, HELP))
+            return reply
+
+    def _(self, lang: str | None, message: str) -> str:
+        return self.services.i18n.gettext(lang if lang in ("fi", "sv") else "fi", message)
+
+    def link(self, session: Session, *, user_id: int, code: str, lang: str | None, now: datetime) -> StaffReply:
+        reply = StaffReply(chat_id=user_id)
+        if not code.strip():
+            reply.add(self._(lang, N_("Write the code after the command: /link ABCD2345")))
+            return reply
+        try:
+            me = staff.link_account(session, code=code, chat_id=user_id, now=now)
+        except staff.StaffError as error:
+            reply.add(self.refusal(error, lang))
+            return reply
+        self._linked.add(str(user_id))
+        lang = staff_language(me)
+        reply.add(self._(lang, N_("Linked. You are {name}, {title}, {unit}. New cases will come to this chat."))
+                  .format(name=f"{me.first_name} {me.last_name}", title=me.title(lang), unit=me.unit.name(lang))
+                  + "\n\n" + self._(lang, HELP))
+        return reply
+
+    def command(self, session: Session, me: Coordinator, name: str, rest: str, reply: StaffReply, lang: str,
+                now: datetime) -> None:
+        if name == "cases":
+            cases = staff.open_cases(session, coordinator_id=me.id)
+            if not cases:
+                reply.add(self._(lang, N_("You have no open cases.")))
+            for handoff in cases:
+                self.card(reply, case_card(handoff), lang, now, header="card")
+        elif name in ("case", "reply"):
+            number, _, words = rest.strip().partition(" ")
+            if not number.lstrip("#").isdigit():
+                reply.add(self._(lang, N_("Give the case number: /{command} 12")).format(command=name))
+            elif name == "case":
+                self.guarded(session, me, int(number.lstrip("#")), reply, lang, now,
+                             lambda case: self.card(reply, case_card(staff.view(session, handoff_id=case,
+                                                                                coordinator_id=me.id, now=now)),
+                                                    lang, now, header="card"))
+            else:
+                self.write(session, me, int(number.lstrip("#")), words, reply, lang, now)
+        elif name == "away":
+            self.away(session, me, rest, reply, lang, now)
+        elif name == "back":
+            ended = staff.set_back(session, coordinator_id=me.id, now=now)
+            reply.add(self._(lang, N_("Welcome back. New cases come to you again.") if ended else
+                             N_("You were not marked away.")))
+        else:
+            reply.add(self._(lang, HELP))
+
+    def button(self, session: Session, me: Coordinator, payload: str, reply: StaffReply, lang: str,
+               now: datetime) -> None:
+        _prefix, action, number = (payload.split(":") + ["", ""])[:3]
+        act = {"claim": staff.claim, "contacted": staff.mark_contacted, "close": staff.close,
+               "pair": staff.give_to_pair}.get(action)
+        if act is None or not number.isdigit():
+            record(session, actor=f"coordinator:{me.id}", action="staff_button_invalid", at=now,
+                   details={"payload": payload[:40]})
+            reply.note = self._(lang, N_("That button is not valid."))
+            reply.add(reply.note)
+            return
+
+        def done(case: int) -> None:
+            handoff = act(session, handoff_id=case, coordinator_id=me.id, now=now)
+            session.flush()
+            session.refresh(handoff)
+            reply.note = self._(lang, DONE[action]).format(case=case)
+            reply.add(reply.note)
+            if action != "pair":  # the card went to the pair; the giver keeps no buttons
+                self.card(reply, case_card(handoff), lang, now, header="card")
+
+        self.guarded(session, me, int(number), reply, lang, now, done)
+
+    def write(self, session: Session, me: Coordinator, case: int, words: str, reply: StaffReply, lang: str,
+              now: datetime) -> None:
+        def send(number: int) -> None:
+            staff.reply(session, handoff_id=number, coordinator_id=me.id, text=words, now=now)
+            reply.add(self._(lang, N_("Sent to the citizen of case #{case}.")).format(case=number))
+
+        self.guarded(session, me, case, reply, lang, now, send)
+
+    def guarded(self, session: Session, me: Coordinator, case: int, reply: StaffReply, lang: str, now: datetime,
+                call: Any) -> None:
+        """Run a case action; a refusal becomes a message. No savepoint: the domain audits the refusal in the
+        session, and the transaction commits it."""
+        try:
+            call(case)
+        except staff.StaffError as error:
+            reply.note = self.refusal(error, lang, case=case, session=session)
+            reply.add(reply.note)
+
+    def refusal(self, error: staff.StaffError, lang: str | None, *, case: int | None = None,
+                session: Session | None = None) -> str:
+        from bot.db.models import Handoff
+
+        handoff = session.get(Handoff, case) if session is not None and case is not None else None
+        values = {"case": case, "status": self._(lang, STATUS.get(handoff.status, "")) if handoff else "",
+                  "holder": handoff.coordinator.first_name if handoff and handoff.coordinator else "–",
+                  "contact": self._(lang, CONTACT.get(handoff.need.contact_preference or "phone", CONTACT["phone"]))
+                  if handoff else ""}
+        message = next((text for kind, text in ERRORS.items() if isinstance(error, kind)), None)
+        return self._(lang, message).format(**values) if message else str(error)
+
+    def away(self, session: Session, me: Coordinator, rest: str, reply: StaffReply, lang: str, now: datetime) -> None:
+        tz = ZoneInfo(self.services.settings.timezone)
+        until = parse_until(rest, today=now.astimezone(tz).date()) if rest.strip() else None
+        if rest.strip() and until is None:
+            reply.add(self._(lang, N_("I could not read the date. Write it like /away 5.12.2026")))
+            return
+        back_at = datetime.combine(until + timedelta(days=1), datetime.min.time(), tzinfo=tz) if until else None
+        try:
+            staff.set_away(session, coordinator_id=me.id, until=back_at, now=now)
+        except staff.StaffError as error:
+            reply.add(self.refusal(error, lang))
+            return
+        pair = me.pair.first_name if me.pair is not None and me.pair.active else None
+        text = (self._(lang, N_("You are away until the end of {day}.")).format(day=day_text(until, lang)) if until
+                else self._(lang, N_("You are away until you write /back.")))
+        text += " " + (self._(lang, N_("New cases go to {pair} meanwhile.")).format(pair=pair) if pair
+                       else self._(lang, N_("New cases go to others in your unit meanwhile.")))
+        reply.add(text)
+
+    # Rendering ----------------------------------------------------------------------------------------------
+
+    def card(self, reply: StaffReply, card: dict[str, Any], lang: str, now: datetime, *, header: str,
+             **extra: Any) -> None:
+        text, buttons = self.render_card(card, lang, now, header=header, **extra)
+        reply.add(text, buttons)
+
+    def render_card(self, card: dict[str, Any], lang: str, now: datetime, *, header: str,
+                    **extra: Any) -> tuple[str, list[tuple[str, str]]]:
+        """The card as the coordinator reads it, and the buttons its status allows."""
+        _ = lambda message: self._(lang, message)  # noqa: E731
+        tz = ZoneInfo(self.services.settings.timezone)
+        case = card["handoff_id"]
+        lines = [_(HEADERS.get(header, HEADERS["card"])).format(case=case, **extra)]
+        created = datetime.fromisoformat(card["created_at"])
+        status = _(STATUS.get(card["status"], card["status"]))
+        waited = format_timedelta(now - created, granularity="minute", threshold=1.5, locale=lang)
+        lines.append(_("Status: {status}, waited {waited}").format(status=status, waited=waited)
+                     if card["status"] == "new" else _("Status: {status}").format(status=status))
+        if card.get("restricted"):
+            lines.append(_("The citizen's consent names the people who may read this case; claim it to see it "
+                           "if you are one of them."))
+        else:
+            lines.append(_("Topic: {topic}").format(topic=self.services.topic_title(card["topic"], lang)))
+            lines.append(_("In their own words:") + "\n“" + (card.get("description") or "–") + "”")
+            facts = [_("For: {whom}").format(whom=_(FOR_WHOM.get(card.get("for_whom") or "", "–")) or "–"),
+                     _("Municipality: {municipality}").format(municipality=card.get("municipality") or "–"),
+                     _("Language: {language}").format(language=_(LANGUAGE.get(card.get("language"), "–")))]
+            if card.get("urgency"):
+                facts.append(_("Urgency: {urgency}").format(urgency=_(URGENCY.get(card["urgency"], card["urgency"]))))
+            lines.append(" · ".join(facts))
+            contact = _(CONTACT.get(card.get("contact_preference") or "", "–"))
+            details = ", ".join(v for v in (card.get("phone"), card.get("contact_time")) if v)
+            lines.append(_("Contact: {how}").format(how=contact + (f": {details}" if details else "")))
+            consent_at = datetime.fromisoformat(card["consent_at"]).astimezone(tz)
+            lines.append(_("Consent given {when} to pass this to: {whom}").format(
+                when=format_datetime(consent_at, "d.M.yyyy HH:mm", locale=lang),
+                whom=", ".join([*(card.get("consent_names") or []), card["unit"].get(lang, "–")])))
+        if card.get("expected_contact_at") and card["status"] == "new":
+            due = datetime.fromisoformat(card["expected_contact_at"]).astimezone(tz)
+            lines.append(_("Contact promised by {when}").format(when=format_datetime(due, "EEE d.M. HH:mm", locale=lang)))
+        if card.get("coordinator"):
+            lines.append(_("Holder: {name}").format(name=card["coordinator"]))
+        actions = BUTTONS_BY_STATUS.get(card["status"], ())
+        if card.get("restricted"):
+            actions = tuple(a for a in actions if a == "claim")
+        if not card.get("coordinator"):
+            actions = tuple(a for a in actions if a != "pair")
+        buttons = [(_(ACTION_LABELS[action]), f"{BUTTON}{action}:{case}") for action in actions]
+        return "\n".join(lines), buttons
+
+
+def command_of(text: str) -> tuple[str, str]:
+    """('reply', '12 hello') of '/reply@lahitori_bot 12 hello'."""
+    head, _, rest = text.strip().partition(" ")
+    return head.lstrip("/").split("@")[0].lower(), rest.strip()
+
+
+def case_in(text: str | None) -> int | None:
+    """The case number a card or a relayed message names (#12), if any."""
+    found = CASE_REF.search(text or "")
+    return int(found.group(1)) if found else None
+
+
+DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.?(\d{4})?$")
+UNTIL_WORDS = {"until", "asti", "saakka", "till", "tills", "to"}
+
+
+def parse_until(text: str, *, today: date) -> date | None:
+    """The last day away, from '5.12.2026', '5.12.', '2026-12-05' or 'until 5.12'; None if unreadable.
+
+    A day and month without a year is the next such date from today on.
+    """
+    words = [w for w in text.strip().lower().split() if w not in UNTIL_WORDS]
+    if len(words) != 1:
+        return None
+    word = words[0]
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", word):
+            return date.fromisoformat(word)
+        found = DATE.match(word)
+        if found is None:
+            return None
+        day, month, year = int(found.group(1)), int(found.group(2)), found.group(3)
+        if year:
+            return date(int(year), month, day)
+        candidate = date(today.year, month, day)
+        return candidate if candidate >= today else date(today.year + 1, month, day)
+    except ValueError:
+        return None
+
+
+def day_text(value: date, lang: str) -> str:
+    """'pe 5.12.2026' / 'fre 5.12.2026'."""
+    return format_date(value, "EEE d.M.yyyy", locale=lang)
+
+
+def escape(text: str) -> str:
+    return html.escape(text, quote=False)

@@ -1,0 +1,115 @@
+"""Talking through the bot: while a coordinator holds a chat case, the citizen's words go to them, and back.
+
+The conversation's `mode` says who answers the citizen:
+- `bot`: the flows (the default);
+- `relay`: a coordinator holds the case (`handoff_id`) and the citizen asked to be contacted in this chat; their
+  messages go to that coordinator and the bot stays silent, except for the crisis guard and explicit commands;
+- `feedback`: the case was just closed; the feedback buttons sent with the closing message are valid. Anything
+  typed returns the conversation to the bot.
+
+Every function takes the caller's session and `now` and never commits; messages leave through the outbox.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.db.models import Citizen, Conversation, Coordinator, Handoff
+from bot.handoff.audit import record
+from bot.handoff.outbox import STAFF_CHANNEL, enqueue, names_people, staff_language
+
+logger = logging.getLogger(__name__)
+
+OPEN = ("claimed", "contacted")
+
+
+def wants_chat(handoff: Handoff) -> bool:
+    """The citizen chose to be contacted in this chat (not by phone or a visit)."""
+    return handoff.need.contact_preference == "chat"
+
+
+def conversation_of(session: Session, citizen_id: int) -> Conversation | None:
+    return session.scalar(select(Conversation).where(Conversation.citizen_id == citizen_id))
+
+
+def hold(session: Session, handoff: Handoff) -> bool:
+    """Put the citizen's conversation in relay mode for this case (a chat case just claimed); True if it is."""
+    if not wants_chat(handoff):
+        return False
+    conversation = conversation_of(session, handoff.citizen_id)
+    if conversation is None:
+        return False
+    conversation.mode, conversation.handoff_id = "relay", handoff.id
+    return True
+
+
+def release(session: Session, handoff: Handoff, *, feedback: bool) -> None:
+    """End the relay of this case; with `feedback` the closing message's rating buttons become valid."""
+    conversation = conversation_of(session, handoff.citizen_id)
+    if conversation is None:
+        return
+    if conversation.mode == "relay" and conversation.handoff_id != handoff.id:
+        return  # the conversation already relays another case
+    if feedback:
+        conversation.mode, conversation.handoff_id = "feedback", handoff.id
+    elif conversation.handoff_id == handoff.id:
+        conversation.mode, conversation.handoff_id = "bot", None
+
+
+def holder(handoff: Handoff) -> Coordinator | None:
+    return handoff.coordinator if handoff.coordinator is not None and handoff.coordinator.active else None
+
+
+def citizen_payload(handoff: Handoff, citizen: Citizen, person: Coordinator | None, **extra: Any) -> dict[str, Any]:
+    """What a message to the citizen names: the person (first name, title), the unit and its phone, in their language."""
+    lang, unit = citizen.language, handoff.unit
+    return {"handoff_id": handoff.id, "lang": lang, "topic": handoff.need.topic, "unit": unit.name(lang),
+            "unit_phone": unit.phone, "coordinator": person.first_name if person else None,
+            "title": person.title(lang) if person else None, "chat": wants_chat(handoff), **extra}
+
+
+def to_staff(session: Session, handoff: Handoff, *, kind: str, dedupe_key: str, now: datetime,
+             **payload: Any) -> bool:
+    """Queue a message about the case to whoever holds it, else the people the consent names, else the unit's
+    group chat when the consent names nobody; False if nobody could be reached."""
+    people = [holder(handoff)]
+    if people[0] is None:
+        consent = handoff.consent
+        people = [session.get(Coordinator, i) for i in (consent.coordinator_id, consent.pair_id) if i]
+    sent = False
+    for person in people:
+        if person is not None and person.active and person.telegram_chat_id:
+            enqueue(session, channel=STAFF_CHANNEL, recipient=person.telegram_chat_id, kind=kind,
+                    payload={"handoff_id": handoff.id, "lang": staff_language(person), **payload},
+                    dedupe_key=f"{dedupe_key}:c{person.id}", now=now)
+            sent = True
+    unit = handoff.unit
+    if not sent and not names_people(handoff) and unit.staff_chat_id:
+        enqueue(session, channel=STAFF_CHANNEL, recipient=unit.staff_chat_id, kind=kind,
+                payload={"handoff_id": handoff.id, "lang": staff_language(unit), **payload},
+                dedupe_key=f"{dedupe_key}:unit", now=now)
+        sent = True
+    if not sent:
+        logger.warning("case %d: nobody linked to receive %s", handoff.id, kind)
+    return sent
+
+
+def from_citizen(session: Session, *, conversation: Conversation, text: str, message_id: int, crisis: bool,
+                 now: datetime) -> Handoff | None:
+    """Pass a citizen's message to the coordinator holding the relayed case; None when the relay has ended.
+
+    `message_id` is the transcript row's id, which makes the outbox row's dedupe key unique per message.
+    """
+    handoff = session.get(Handoff, conversation.handoff_id) if conversation.handoff_id else None
+    if handoff is None or handoff.status not in OPEN:
+        conversation.mode, conversation.handoff_id = "bot", None
+        return None
+    to_staff(session, handoff, kind="relay_in", dedupe_key=f"relay_in:{message_id}", now=now, text=text,
+             crisis=crisis)
+    record(session, actor=f"citizen:{handoff.citizen_id}", action="relay_from_citizen", citizen_id=handoff.citizen_id,
+           handoff_id=handoff.id, at=now, details={"crisis": crisis})
+    return handoff
