@@ -1,4 +1,4 @@
-"""The `lahitori` command: db, flows, chat, demo, run, nlu, keygen."""
+"""The `lahitori` command: db, flows, chat, demo, staff, run, nlu, keygen."""
 from __future__ import annotations
 
 import argparse
@@ -127,6 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     keygen = sub.add_parser("keygen", help="print a new DATA_KEY")
     keygen.set_defaults(func=cmd_keygen)
+
+    from bot.handoff.cli import register as register_staff
+
+    register_staff(sub)
 
     try:
         from nlu.cli import register
