@@ -90,7 +90,8 @@ class OutboxSender:
         elif kind in ("case_claimed", "case_reassigned"):
             who = ", ".join(v for v in (payload.get("coordinator"), payload.get("title"), payload["unit"]) if v)
             name = payload.get("coordinator") or payload["unit"]
-            text = _(CLAIMED if kind == "case_claimed" else REASSIGNED).format(who=who)
+            template = CLAIMED if kind == "case_claimed" else REASSIGNED
+            text = _(template).format(who=who)
             text += " " + _(CLAIMED_CHAT if payload.get("chat") else CLAIMED_OTHER).format(name=name)
         elif kind == "case_closed_feedback":
             text, buttons = self.closing(payload, lang)

@@ -156,7 +156,8 @@ class StaffDesk:
             return reply
 
     def _(self, lang: str | None, message: str) -> str:
-        return self.services.i18n.gettext(lang if lang in ("fi", "sv") else "fi", message)
+        known = lang if lang in ("fi", "sv") else "fi"
+        return self.services.i18n.gettext(known, message)
 
     def link(self, session: Session, *, user_id: int, code: str, lang: str | None, now: datetime) -> StaffReply:
         reply = StaffReply(chat_id=user_id)
