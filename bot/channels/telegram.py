@@ -194,7 +194,8 @@ class TelegramChannel:
                     payload: str | None = None, replied_to: str | None = None) -> bool:
         """Hand the update to the staff desk when it is staff business; True when the desk answered it."""
         user = update.effective_user
-        if user is None or not await asyncio.to_thread(self.desk.concerns, user_id=user.id, text=text, payload=payload):
+        # In memory (a short read of the linked chats every LINKED_TTL s): the citizen path pays no thread hop.
+        if user is None or not self.desk.concerns(user_id=user.id, text=text, payload=payload):
             return False
         async with self.locks.hold(user.id):
             answer = await asyncio.to_thread(self.desk.handle, user_id=user.id, text=text, payload=payload,
@@ -212,6 +213,16 @@ class TelegramChannel:
                    for text, buttons in answer.messages]
         await self.send_replies(context.bot, answer.chat_id, replies)
         return True
+
+    async def on_group_link(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/unitgroup in a group chat: a linked coordinator makes it their unit's staff group."""
+        user, chat = update.effective_user, update.effective_chat
+        if user is None or chat is None:
+            return
+        off = bool(context.args) and context.args[0].lower() in ("off", "pois", "av")
+        answer = await asyncio.to_thread(self.desk.link_group, user_id=user.id, chat_id=chat.id, off=off)
+        if answer is not None:
+            await self.send_replies(context.bot, answer.chat_id, [Reply(text=text) for text, _ in answer.messages])
 
     def language_of(self, chat_id: int, hint: str | None) -> str:
         with self.services.sessions() as session:
@@ -335,6 +346,7 @@ def build_application(services: Services, *, token: str, base_url: str = "https:
     application = builder.build()
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE  # never act in groups: others would read along
     application.add_handler(CommandHandler("start", channel.on_start, filters=private))
+    application.add_handler(CommandHandler("unitgroup", channel.on_group_link, filters=filters.ChatType.GROUPS))
     application.add_handler(MessageHandler(private & (filters.TEXT | filters.CAPTION), channel.on_text))
     application.add_handler(MessageHandler(private & ~filters.COMMAND, channel.on_other))
     application.add_handler(CallbackQueryHandler(channel.on_button))

@@ -159,6 +159,24 @@ class StaffDesk:
         known = lang if lang in ("fi", "sv") else "fi"
         return self.services.i18n.gettext(known, message)
 
+    def link_group(self, *, user_id: int, chat_id: int, off: bool) -> StaffReply | None:
+        """`/unitgroup` (or `/unitgroup off`) sent in a group by a linked coordinator: the group becomes (stops
+        being) their unit's staff group chat. Anyone else is audited and not answered: others read along."""
+        now = self.services.clock()
+        with self.services.sessions.begin() as session:
+            me = staff.coordinator_for_chat(session, chat_id=user_id)
+            if me is None:
+                record(session, actor=f"chat:{user_id}"[:48], action="staff_command_refused", at=now,
+                       details={"command": "unitgroup", "reason": "not_linked"})
+                return None
+            unit = staff.set_unit_group(session, coordinator_id=me.id, chat_id=None if off else chat_id, now=now)
+            lang = staff_language(unit)
+            reply = StaffReply(chat_id=chat_id)
+            reply.add(self._(lang, N_("This group no longer receives the cases of {unit}.") if off else
+                             N_("This group now receives the new and escalated cases of {unit}. Cases whose "
+                                "consent names people show here without personal data.")).format(unit=unit.name(lang)))
+            return reply
+
     def link(self, session: Session, *, user_id: int, code: str, lang: str | None, now: datetime) -> StaffReply:
         reply = StaffReply(chat_id=user_id)
         if not code.strip():

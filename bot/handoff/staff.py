@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.db.models import Absence, AuditEvent, Citizen, Coordinator, Handoff, MessageLog, StaffLinkCode
+from bot.db.models import Absence, AuditEvent, Citizen, Coordinator, Handoff, MessageLog, StaffLinkCode, Unit
 from bot.dialogue.models import MAX_TEXT
 from bot.handoff import relay
 from bot.handoff.audit import record
@@ -432,3 +432,20 @@ def set_back(session: Session, *, coordinator_id: int, now: datetime) -> int:
            details={"coordinator_id": coordinator_id, "ended": len(current)})
     session.flush()
     return len(current)
+
+
+# The unit's staff group chat ---------------------------------------------------------------------------------
+
+def set_unit_group(session: Session, *, coordinator_id: int, chat_id: int | str | None, now: datetime) -> Unit:
+    """Make `chat_id` the coordinator's unit's staff group chat (None: the unit has none); audited."""
+    coordinator = _coordinator(session, coordinator_id)
+    if not coordinator.active:
+        raise CoordinatorInactive("this coordinator account is not active")
+    unit = coordinator.unit
+    previous = unit.staff_chat_id
+    unit.staff_chat_id = str(chat_id) if chat_id is not None else None
+    record(session, actor=f"coordinator:{coordinator_id}", action="unit_group_set", at=now,
+           details={"unit_id": unit.id, "replaced": previous is not None and previous != unit.staff_chat_id,
+                    "removed": chat_id is None})
+    session.flush()
+    return unit
