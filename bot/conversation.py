@@ -143,7 +143,8 @@ class TurnRunner:
 
         hit = crisis.check(turn.text, prediction) if turn.text else None
         crisis_replies = self._crisis(session, citizen, state, turn, hit) if hit is not None else []
-        relayed = self._relay(session, citizen, conversation, state, turn, hit, now) if conversation.mode == "relay" else None
+        relayed = (self._relay(session, citizen, conversation, state, turn, hit, now, start=start)
+                   if conversation.mode == "relay" else None)
         if conversation.mode == "feedback" and not (turn.payload or "").startswith(RATING):
             conversation.mode, conversation.handoff_id = "bot", None  # the rating is optional: carry on with the bot
         if relayed is not None:
@@ -170,6 +171,8 @@ class TurnRunner:
             if hit is not None:
                 events = ["crisis", *events]
 
+        if "case_addition" in events and relayed is None:
+            log = log[1:]  # the addition is already in the transcript, with its case (StoreActions.add_to_case)
         if "deleted" in events:
             session.execute(delete(MessageLog).where(MessageLog.citizen_id == citizen.id))
             session.delete(conversation)
@@ -179,11 +182,13 @@ class TurnRunner:
         citizen.language = state.lang
         log += [dict(citizen_id=citizen.id, direction="out", sender="bot", text=reply.text, created_at=now)
                 for reply in replies]
-        session.execute(insert(MessageLog), log)
+        if log:  # a relayed message with no reply leaves nothing more; an empty list would insert one blank row
+            session.execute(insert(MessageLog), log)
         return TurnResult(replies=replies, lang=state.lang, events=events, citizen_id=citizen.id)
 
     def _relay(self, session: Session, citizen: Citizen, conversation: Conversation, state: State, turn: Turn,
-               hit: crisis.CrisisHit | None, now: datetime) -> tuple[list[Reply], list[str], bool] | None:
+               hit: crisis.CrisisHit | None, now: datetime, *,
+               start: bool = False) -> tuple[list[Reply], list[str], bool] | None:
         """In relay mode: pass plain text to the coordinator (replies, events, inbound logged), or say who holds
         the case instead of showing a menu; None when the engine should handle the input (or the relay ended)."""
         handoff = session.get(Handoff, conversation.handoff_id) if conversation.handoff_id else None
@@ -201,7 +206,7 @@ class TurnRunner:
                                crisis=hit is not None, now=now)
             return [], ["relayed"], True
         menu = turn.payload is not None and not dialog and not turn.payload.startswith(RATING)
-        if menu or (turn.is_command and system.parse(turn.text) in ("start", "human")):
+        if menu or start or (turn.is_command and system.parse(turn.text) in ("start", "human")):
             _ = lambda message: self.services.i18n.gettext(state.lang, message)  # noqa: E731
             who = case_holder(handoff.coordinator, handoff.unit, state.lang)
             return [Reply(text=_(RELAY_STATUS).format(who=who))], ["relay_status"], False

@@ -380,8 +380,14 @@ def parse_until(text: str, *, today: date) -> date | None:
         day, month, year = int(found.group(1)), int(found.group(2)), found.group(3)
         if year:
             return date(int(year), month, day)
-        candidate = date(today.year, month, day)
-        return candidate if candidate >= today else date(today.year + 1, month, day)
+        for year in range(today.year, today.year + 9):  # 29.2. comes round within eight years (2096 → 2104)
+            try:
+                candidate = date(year, month, day)
+            except ValueError:
+                continue
+            if candidate >= today:
+                return candidate
+        return None
     except ValueError:
         return None
 

@@ -16,6 +16,10 @@ emulator unchanged, and patches only these gaps:
   `entities`, crash the emulator (an unhandled promise rejection): refused here with HTTP 400.
 - Redelivery: Telegram delivers an update again when the bot did not confirm it; the emulator never does.
   POST /_front/redeliver {"token", "update_id"} queues an update already delivered to be delivered once more.
+- Outage: POST /_front/outage {"token", "down": true|false} (or `front.outage(token, down=...)`) makes the bot's
+  sendMessage calls with that token answer HTTP 502 Bad Gateway, without reaching the emulator, until it is
+  switched back; other methods (getUpdates, answerCallbackQuery, ...) keep working. The refused calls are kept
+  in `Front.refused`, not in `Front.calls`.
 
 Long polling is not emulated: the emulator answers getUpdates at once, so run the updater with a small
 poll_interval (0.05 s). Every Bot API call the bot makes is recorded in `Front.calls` as (method, params), and
@@ -65,6 +69,8 @@ class Front:
         self.delivered_ids: dict[str, list[int]] = defaultdict(list)
         self._delivered: dict[tuple[str, int], dict] = {}
         self._redeliver: dict[str, list[dict]] = defaultdict(list)
+        self.down: set[str] = set()  # tokens whose sendMessage is refused with 502 (an outage)
+        self.refused: list[tuple[str, dict[str, Any]]] = []
         self._client: httpx.AsyncClient | None = None
         self._server: tornado.httpserver.HTTPServer | None = None
 
@@ -84,6 +90,10 @@ class Front:
         if self._client is not None:
             await self._client.aclose()
 
+    def outage(self, token: str, *, down: bool) -> None:
+        """Start (down=True) or end an outage of sendMessage for the bot with this token."""
+        (self.down.add if down else self.down.discard)(token)
+
     def sent(self, method: str, chat_id: int | None = None) -> list[dict[str, Any]]:
         """Parameters of the calls of `method` the bot made (to one chat if given), in order."""
         return [p for m, p in self.calls if m == method and (chat_id is None or str(p.get("chat_id")) == str(chat_id))]
@@ -92,6 +102,10 @@ class Front:
         if path == "_front/redeliver":
             request = json.loads(body)
             self._redeliver[request["token"]].append(self._delivered[(request["token"], int(request["update_id"]))])
+            return 200, {"ok": True, "result": True}
+        if path == "_front/outage":
+            request = json.loads(body)
+            self.outage(request["token"], down=bool(request["down"]))
             return 200, {"ok": True, "result": True}
         if path in CLIENT_ROUTES:
             try:
@@ -104,6 +118,9 @@ class Front:
             return await self._forward(path, body, content_type)
         token, _, method = path.removeprefix("bot").partition("/")
         params = self._params(body, content_type)
+        if method == "sendMessage" and token in self.down:
+            self.refused.append((method, params))
+            return 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}
         self.calls.append((method, params))
         if method in LOCAL:
             if method == "setMyCommands":

@@ -10,7 +10,7 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -149,11 +149,11 @@ async def running_bot(front: Front, channel_services) -> AsyncIterator[RunningBo
     await application.shutdown()
 
 
-# A citizen using the emulator's client API --------------------------------------------------------------------
+# A Telegram user (citizen or coordinator) using the emulator's client API ---------------------------------------
 
 @dataclass
 class Sent:
-    """One message the bot really sent: the raw text as posted, and what the citizen sees."""
+    """One message the bot really sent: the raw text as posted, and what the user sees."""
 
     raw: str
     parse_mode: str | None
@@ -167,6 +167,8 @@ class Sent:
 
 @dataclass
 class TelegramCitizen:
+    """A Telegram user in a private chat with the bot; coordinators are driven with the same client."""
+
     bot: RunningBot
     http: httpx.AsyncClient
     chat_id: int
@@ -174,29 +176,44 @@ class TelegramCitizen:
     keyboard: list[tuple[str, str]] = field(default_factory=list)
     keyboard_message: int = 0
     keyboards: list[tuple[int, list[tuple[str, str]]]] = field(default_factory=list)
+    received: list[Sent] = field(default_factory=list)  # everything the bot sent to this chat, in order
 
     def _user(self) -> dict:
         return {"id": self.chat_id, "is_bot": False, "first_name": "Testi", "language_code": self.lang}
 
+    def _chat(self) -> dict:
+        return {"id": self.chat_id, "type": "private", "first_name": "Testi"}
+
     def _message(self, text: str) -> dict:
         return {"botToken": self.bot.token, "from": self._user(), "date": int(time.time()), "text": text,
-                "chat": {"id": self.chat_id, "type": "private", "first_name": "Testi"}}
+                "chat": self._chat()}
 
-    async def send(self, text: str) -> list[Sent]:
+    async def send(self, text: str, *, reply_to: Sent | None = None) -> list[Sent]:
+        """Write `text`; with `reply_to`, as Telegram's reply to that message of the bot's (the emulator passes
+        the client's message fields through, so the reply is given whole, as Telegram would deliver it)."""
         message = self._message(text)
         if text.startswith("/"):
             message["entities"] = [{"offset": 0, "length": len(text.split()[0]), "type": "bot_command"}]
+        if reply_to is not None:
+            message["reply_to_message"] = {
+                "message_id": reply_to.message_id, "date": int(time.time()), "text": reply_to.text,
+                "chat": self._chat(), "from": {"id": int(self.bot.token.split(":")[0]), "is_bot": True,
+                                               "first_name": "Bot"}}
         await self._post("sendCommand" if text.startswith("/") else "sendMessage", message)
         return await self.replies()
 
-    async def press(self, label: str, *, keyboard: list[tuple[str, str]] | None = None, message_id: int = 0) -> list[Sent]:
-        """Press the button whose label contains `label` on the latest keyboard (or the one given)."""
+    async def press(self, label: str = "", *, data: str | None = None, keyboard: list[tuple[str, str]] | None = None,
+                    message_id: int = 0) -> list[Sent]:
+        """Press the button whose label contains `label` (or whose callback data is `data`) on the latest keyboard
+        (or the one given)."""
         keyboard = keyboard if keyboard is not None else self.keyboard
-        matches = [data for text, data in keyboard if label.lower() in text.lower()]
-        assert matches, f"no button like {label!r} in {[text for text, _ in keyboard]}"
+        matches = [d for text, d in keyboard if (d == data if data is not None else label.lower() in text.lower())]
+        assert matches, f"no button like {data or label!r} in {keyboard}"
+        if data is not None and not message_id:
+            message_id = next((mid for mid, buttons in reversed(self.keyboards) if data in dict(buttons).values()), 0)
         query = {"botToken": self.bot.token, "from": self._user(), "data": matches[0],
                  "message": {"message_id": message_id or self.keyboard_message, "date": int(time.time()),
-                             "chat": {"id": self.chat_id, "type": "private", "first_name": "Testi"}}}
+                             "chat": self._chat()}}
         await self._post("sendCallback", query)
         return await self.replies()
 
@@ -212,6 +229,10 @@ class TelegramCitizen:
     async def replies(self) -> list[Sent]:
         """Everything the bot sent to this chat since the last call, once the bot has handled the update."""
         await self.bot.settle()
+        return await self.fetch()
+
+    async def fetch(self) -> list[Sent]:
+        """What has arrived in this chat since the last fetch (including the outbox's messages), at once."""
         response = await self.http.post(f"{self.bot.front.url}/getUpdates",
                                         json={"token": self.bot.token, "chatId": self.chat_id})
         sent = []
@@ -224,7 +245,22 @@ class TelegramCitizen:
             if buttons:
                 self.keyboard, self.keyboard_message = buttons, item["messageId"]
                 self.keyboards.append((item["messageId"], buttons))
+        self.received += sent
         return sent
+
+    async def wait_for(self, predicate: Callable[[Sent], bool], *, after: int = 0, timeout: float = 20) -> Sent:
+        """The first message from `received[after:]` on that satisfies `predicate`, polling until one arrives
+        (the outbox delivers in the background); fails after `timeout` seconds with what did arrive."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            found = next((message for message in self.received[after:] if predicate(message)), None)
+            if found is not None:
+                return found
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"chat {self.chat_id}: no such message within {timeout} s; received "
+                                     f"{[m.text[:80] for m in self.received[after:]]}")
+            await self.fetch()
+            await asyncio.sleep(0.05)
 
 
 @pytest.fixture
