@@ -157,7 +157,7 @@ class TurnRunner:
             replies, events = crisis_replies, ["crisis"]
         elif rating := parse_rating(turn.payload):
             outcome = services.engine.rate(state, score=rating[1], handoff_id=rating[0], actions=actions,
-                                           topic=self._topic(session, rating[0]))
+                                           topic=self._topic(session, rating[0]), comment=conversation.mode != "relay")
             state, replies, events = outcome.state, outcome.replies, outcome.events
             if conversation.mode == "feedback":
                 conversation.mode, conversation.handoff_id = "bot", None

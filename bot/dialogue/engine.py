@@ -54,13 +54,23 @@ class Engine:
         return run.outcome()
 
 
-    def rate(self, state: State, *, score: int, handoff_id: int, topic: str | None, actions: Actions) -> Outcome:
-        """A rating button of a closed case's message: record it at the flows' feedback step, ask for a comment."""
+    def rate(self, state: State, *, score: int, handoff_id: int, topic: str | None, actions: Actions,
+             comment: bool = True) -> Outcome:
+        """A rating button of a closed case's message: record it at the flows' feedback step, ask for a comment.
+
+        Without `comment` (the citizen is talking with a coordinator about another case, so their next words
+        belong to that person) the rating is recorded at once and the conversation stays where it is.
+        """
         run = _Run(self, state, actions)
         where = run.flows.feedback
         if where is None or not 1 <= score <= 5 or not actions.may_rate(handoff_id):
             run.say(run._("Thank you. This case has already been rated, or the rating has closed."))
             run.events.append("rating_refused")
+            return run.outcome()
+        if not comment:
+            actions.record_feedback(score=score, comment=None, topic=topic, handoff_id=handoff_id)
+            run.events.append("feedback")
+            run.say(run.fmt(run.flows.step(*where).thanks.get(run.s.lang)))
             return run.outcome()
         run.s.flow, run.s.step = where
         run.s.slots = {"topic": topic, "_fb_score": score, "_fb_handoff": handoff_id}

@@ -495,3 +495,21 @@ def test_relayed_words_are_encrypted_in_the_outbox(bot):
     assert {row.payload["text"] for row in outbox(bot, "relay_in") + outbox(bot, "relay_out")} == {
         "Salainen viesti isän lääkityksestä", "Vastaus lääkityksestä"}
 
+
+
+def test_a_rating_pressed_while_another_case_is_relayed_is_kept_at_once_and_the_relay_goes_on(bot):
+    chat, first = in_relay(bot, "fi")
+    act(bot, staff.close, handoff_id=first, coordinator_id=coordinator(bot, "Sari"))
+    chat.say("Kiitos vielä!")  # typing instead of rating: back to the bot
+    second = hand_off(chat, "fi")
+    act(bot, staff.claim, handoff_id=second, coordinator_id=coordinator(bot, "Sari"))
+    assert conversation(chat).mode == "relay" and conversation(chat).handoff_id == second
+
+    chat.press_payload(f"fb:{first}:4")  # the first case's old rating buttons
+    assert "feedback" in chat.last.events and "Kiitos palautteestasi" in chat.text
+    [given] = feedback(bot)
+    assert (given.handoff_id, given.score, given.comment) == (first, 4, None)
+    assert (conversation(chat).mode, conversation(chat).handoff_id) == ("relay", second)
+    chat.say("Milloin soitatte?")  # still goes to Sari, not into a comment
+    assert chat.last.replies == [] and outbox(bot, "relay_in")[-1].payload["handoff_id"] == second
+    assert len(feedback(bot)) == 1
