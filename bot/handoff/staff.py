@@ -261,8 +261,11 @@ def _tell_citizen(session: Session, handoff: Handoff, *, kind: str, dedupe_key: 
     citizen = _citizen(session, handoff)
     if citizen is None:
         return
-    enqueue(session, channel=citizen.channel, recipient=citizen.external_id, kind=kind,
-            payload=relay.citizen_payload(handoff, citizen, person), dedupe_key=dedupe_key, now=now)
+    if enqueue(session, channel=citizen.channel, recipient=citizen.external_id, kind=kind,
+               payload=relay.citizen_payload(handoff, citizen, person), dedupe_key=dedupe_key, now=now) is not None:
+        # The transcript shows what the citizen was told and by whose action; the wording is rendered at sending.
+        session.add(MessageLog(citizen_id=citizen.id, handoff_id=handoff.id, direction="out", sender="system",
+                               coordinator_id=person.id if person else None, text=f"[{kind}]", created_at=now))
 
 
 # Case actions ------------------------------------------------------------------------------------------------

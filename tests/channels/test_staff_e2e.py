@@ -123,8 +123,9 @@ async def test_a_chat_case_from_start_to_rating(script, citizen_factory, channel
         assert session.get(Handoff, case).status == "closed"
         transcript = [(m.sender, m.direction, m.text) for m in session.scalars(
             select(MessageLog).where(MessageLog.handoff_id == case).order_by(MessageLog.id))]
-    assert transcript == [("coordinator", "out", first), ("coordinator", "out", second),
-                          ("citizen", "in", t["citizen_says"]), ("coordinator", "out", third)]
+    assert transcript == [("system", "out", "[case_claimed]"), ("coordinator", "out", first),
+                          ("coordinator", "out", second), ("citizen", "in", t["citizen_says"]),
+                          ("coordinator", "out", third), ("system", "out", "[case_closed_feedback]")]
 
 
 # An outage of the Bot API -------------------------------------------------------------------------------------
