@@ -73,6 +73,24 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _on_coordinator(args: argparse.Namespace, action) -> int:  # noqa: ANN001
+    """Run `action(session, person)` in one transaction on the coordinator `args.coordinator` names and print
+    the line it returns; a wrong name or a refusal is one line on stderr and exit 1."""
+    from bot.handoff import staff
+
+    engine, sessions = _sessions(args)
+    try:
+        with sessions.begin() as session:
+            line = action(session, find(session, args.coordinator))
+    except (LookupError, staff.StaffError) as error:
+        print(f"lahitori: {error}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(line)
+    return 0
+
+
 def cmd_link_code(args: argparse.Namespace) -> int:
     from bot.db.types import utcnow
     from bot.handoff import staff
@@ -80,39 +98,25 @@ def cmd_link_code(args: argparse.Namespace) -> int:
     if not 0 < args.hours <= 24 * 14:
         print("lahitori: --hours: give 1 to 336 hours", file=sys.stderr)
         return 2
-    engine, sessions = _sessions(args)
-    try:
-        with sessions.begin() as session:
-            person = find(session, args.coordinator)
-            code = staff.create_link_code(session, coordinator_id=person.id, now=utcnow(),
-                                          ttl=timedelta(hours=args.hours), created_by="admin")
-            name = f"{person.first_name} {person.last_name}"
-    except (LookupError, staff.StaffError) as error:
-        print(f"lahitori: {error}", file=sys.stderr)
-        return 1
-    finally:
-        engine.dispose()
-    print(f"{name}: send /link {code} to the bot in Telegram within {args.hours:g} hours (the code works once).")
-    return 0
+
+    def make(session: Session, person) -> str:  # noqa: ANN001
+        code = staff.create_link_code(session, coordinator_id=person.id, now=utcnow(),
+                                      ttl=timedelta(hours=args.hours), created_by="admin")
+        return (f"{person.first_name} {person.last_name}: send /link {code} to the bot in Telegram "
+                f"within {args.hours:g} hours (the code works once).")
+
+    return _on_coordinator(args, make)
 
 
 def cmd_unlink(args: argparse.Namespace) -> int:
     from bot.db.types import utcnow
     from bot.handoff.audit import record
 
-    engine, sessions = _sessions(args)
-    try:
-        with sessions.begin() as session:
-            person = find(session, args.coordinator)
-            was = person.telegram_chat_id is not None
-            person.telegram_chat_id = None
-            record(session, actor="admin", action="staff_unlinked", at=utcnow(),
-                   details={"coordinator_id": person.id, "was_linked": was})
-            name = f"{person.first_name} {person.last_name}"
-    except LookupError as error:
-        print(f"lahitori: {error}", file=sys.stderr)
-        return 1
-    finally:
-        engine.dispose()
-    print(f"{name}: {'Telegram chat unlinked' if was else 'was not linked'}")
-    return 0
+    def unlink(session: Session, person) -> str:  # noqa: ANN001
+        was = person.telegram_chat_id is not None
+        person.telegram_chat_id = None
+        record(session, actor="admin", action="staff_unlinked", at=utcnow(),
+               details={"coordinator_id": person.id, "was_linked": was})
+        return f"{person.first_name} {person.last_name}: {'Telegram chat unlinked' if was else 'was not linked'}"
+
+    return _on_coordinator(args, unlink)
