@@ -55,11 +55,22 @@ def guard_figures(*, training: list[Example], heldout: list[Example], classifier
     others = [e for e in everything if e.intent != "crisis"]
     pattern_alarms = sum(crisis.check(e.text) is not None for e in others)
     held_others = [e for e in heldout if e.intent != "crisis"]
-    combined = sum(crisis.check(e.text, classifier.predict(e.text)) is not None for e in held_others)
+    predictions = [classifier.predict(e.text) for e in held_others]
+    combined = sum(crisis.check(e.text, p) is not None for e, p in zip(held_others, predictions))
+    # An empty text matches no pattern: what is left is the classifier's part of the guard.
+    classifier_only = sum(crisis.check("", p) is not None for p in predictions)
+    held_crisis = [e.text for e in heldout if e.intent == "crisis"]
+    classifier_hits = sum(crisis.check("", classifier.predict(t)) is not None for t in held_crisis)
+
+    def share(count: int, total: int) -> str:
+        return f"{count}/{total} = {count / total:.4f}"
+
     print("\ncrisis guard")
     row("pattern recall, data + held-out crisis", f"{pattern_recall:.3f} ({len(crisis_texts)})")
-    row("pattern false alarms, all non-crisis", f"{pattern_alarms}/{len(others)} = {pattern_alarms / len(others):.4f}")
-    row("patterns + classifier false alarms, held-out", f"{combined}/{len(held_others)} = {combined / len(held_others):.4f}")
+    row("pattern false alarms, all non-crisis", share(pattern_alarms, len(others)))
+    row("classifier alone (crisis >= bar), held-out", f"finds {classifier_hits}/{len(held_crisis)} crisis")
+    row("classifier alone false alarms, held-out", share(classifier_only, len(held_others)))
+    row("patterns + classifier false alarms, held-out", share(combined, len(held_others)))
 
 
 def langid_figures(*, training: list[Example], heldout: list[Example]) -> None:

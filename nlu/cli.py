@@ -84,7 +84,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     model = train_examples(examples)
     seconds = time.perf_counter() - started
     path = model.save(args.model_path)
-    print(f"trained in {seconds:.1f} s: {model.meta['features']} features, "
+    features = model.meta["features"]
+    print(f"trained in {seconds:.1f} s: {features['char']} character and {features['word']} word features, "
           f"threshold {model.threshold:.2f}, gap {model.gap:.2f}")
     print(f"saved {path} ({path.stat().st_size / 1024:.0f} KiB)")
     return 0
