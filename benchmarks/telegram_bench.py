@@ -1,6 +1,6 @@
 """Telegram webhook path on loopback: POST updates to the bot's webhook, time the replies at a fake Bot API.
 
-    python benchmarks/telegram_bench.py [--updates 2000] [--chats 50] [--db URL] [--fake-nlu]
+    python benchmarks/telegram_bench.py [--updates 2000] [--chats 50] [--db URL] [--http aiohttp|httpx] [--fake-nlu]
 
 The bot is the real Application of bot/channels/telegram.py with the webhook server python-telegram-bot
 starts (`updater.start_webhook`, the same call `lahitori run` makes through `run_webhook`), its options
@@ -224,7 +224,12 @@ async def run(args: argparse.Namespace) -> int:
     side.start()
     api_url = control.recv()
 
-    app = build_application(services, token=TOKEN, base_url=f"{api_url}/bot")
+    request = None  # the bot's own default (aiohttp)
+    if args.http == "httpx":
+        from telegram.request import HTTPXRequest
+
+        request = HTTPXRequest(connection_pool_size=256)
+    app = build_application(services, token=TOKEN, base_url=f"{api_url}/bot", request=request)
 
     async def finished(update: Update, _context: object) -> None:
         done_out.send(update.update_id)
@@ -253,7 +258,7 @@ async def run(args: argparse.Namespace) -> int:
 
     where = "sqlite (temp file)" if not args.db else services.db.url.render_as_string(hide_password=True)
     complete, first = result["complete"], result["first_reply"]
-    print(f"telegram webhook benchmark: {len(complete)} updates, {args.chats} chats, {where}, nlu={nlu}, "
+    print(f"telegram webhook benchmark: {len(complete)} updates, {args.chats} chats, {where}, nlu={nlu}, http={args.http}, "
           f"{os.cpu_count()} CPUs")
     print(f"throughput: {len(complete) / result['elapsed']:.1f} updates/s ({result['elapsed']:.2f} s)")
     ms = [value * 1000 for value in first]
@@ -270,6 +275,8 @@ def main() -> int:
     parser.add_argument("--updates", type=int, default=2000, help="updates to send in all (default 2000)")
     parser.add_argument("--chats", type=int, default=50, help="citizens writing at the same time (default 50)")
     parser.add_argument("--db", help="database URL (default: a new SQLite file)")
+    parser.add_argument("--http", choices=["aiohttp", "httpx"], default="aiohttp",
+                        help="the Bot API client: the bot's default aiohttp, or python-telegram-bot's httpx")
     parser.add_argument("--fake-nlu", action="store_true", help="a constant classifier instead of the embedded one")
     return asyncio.run(run(parser.parse_args()))
 
