@@ -20,11 +20,11 @@ from babel.dates import format_date, format_datetime, format_timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db.models import Coordinator
+from bot.db.models import Coordinator, Handoff
 from bot.handoff import staff
 from bot.handoff.audit import record
 from bot.handoff.outbox import case_card, staff_language
-from bot.i18n import N_
+from bot.i18n import N_, I18n
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
@@ -53,6 +53,12 @@ DONE = {
     "contacted": N_("Case #{case} is marked contacted."),
     "close": N_("Case #{case} is closed. The citizen has been asked for feedback."),
     "pair": N_("Case #{case} was given to your work pair, who has been sent the card."),
+}
+EVENTS = {
+    "handoff_created": N_("case created"), "handoff_escalated": N_("not claimed in time: passed on (level {level})"),
+    "handoff_claimed": N_("claimed by {by}"), "handoff_given_to_pair": N_("given to the work pair: {by} → {to}"),
+    "handoff_contacted": N_("contact made ({by})"), "handoff_closed": N_("closed ({by})"),
+    "handoff_cancelled": N_("cancelled by the citizen"), "case_addition": N_("the citizen added to the need"),
 }
 HELP = N_(
     "Staff commands:\n"
@@ -208,9 +214,8 @@ class StaffDesk:
                 reply.add(self._(lang, N_("Give the case number: /{command} 12")).format(command=name))
             elif name == "case":
                 self.guarded(session, me, int(number.lstrip("#")), reply, lang, now,
-                             lambda case: self.card(reply, case_card(staff.view(session, handoff_id=case,
-                                                                                coordinator_id=me.id, now=now)),
-                                                    lang, now, header="card"))
+                             lambda case: self.card(reply, full_card(session, staff.view(
+                                 session, handoff_id=case, coordinator_id=me.id, now=now)), lang, now, header="card"))
             else:
                 self.write(session, me, int(number.lstrip("#")), words, reply, lang, now)
         elif name == "away":
@@ -241,7 +246,7 @@ class StaffDesk:
             reply.note = self._(lang, DONE[action]).format(case=case)
             reply.add(reply.note)
             if action != "pair":  # the card went to the pair; the giver keeps no buttons
-                self.card(reply, case_card(handoff), lang, now, header="card")
+                self.card(reply, full_card(session, handoff), lang, now, header="card")
 
         self.guarded(session, me, int(number), reply, lang, now, done)
 
@@ -265,8 +270,6 @@ class StaffDesk:
 
     def refusal(self, error: staff.StaffError, lang: str | None, *, case: int | None = None,
                 session: Session | None = None) -> str:
-        from bot.db.models import Handoff
-
         handoff = session.get(Handoff, case) if session is not None and case is not None else None
         values = {"case": case, "status": self._(lang, STATUS.get(handoff.status, "")) if handoff else "",
                   "holder": handoff.coordinator.first_name if handoff and handoff.coordinator else "–",
@@ -330,13 +333,21 @@ class StaffDesk:
             lines.append(_("Contact: {how}").format(how=contact + (f": {details}" if details else "")))
             consent_at = datetime.fromisoformat(card["consent_at"]).astimezone(tz)
             lines.append(_("Consent given {when} to pass this to: {whom}").format(
-                when=format_datetime(consent_at, "d.M.yyyy HH:mm", locale=lang),
+                when=stamp(consent_at, lang, year=True),
                 whom=", ".join([*(card.get("consent_names") or []), card["unit"].get(lang, "–")])))
         if card.get("expected_contact_at") and card["status"] == "new":
             due = datetime.fromisoformat(card["expected_contact_at"]).astimezone(tz)
-            lines.append(_("Contact promised by {when}").format(when=format_datetime(due, "EEE d.M. HH:mm", locale=lang)))
+            lines.append(_("Contact promised by {when}").format(when=stamp(due, lang)))
         if card.get("coordinator"):
             lines.append(_("Holder: {name}").format(name=card["coordinator"]))
+        if card.get("history"):
+            lines.append(_("History:"))
+            for item in card["history"]:
+                what = EVENTS.get(item["action"])
+                if what is not None:
+                    when = stamp(datetime.fromisoformat(item["at"]).astimezone(tz), lang)
+                    lines.append(f"• {when} " + _(what).format(level=item.get("level") or "–", by=item.get("by") or "–",
+                                                               to=item.get("to") or "–"))
         actions = BUTTONS_BY_STATUS.get(card["status"], ())
         if card.get("restricted"):
             actions = tuple(a for a in actions if a == "claim")
@@ -344,6 +355,11 @@ class StaffDesk:
             actions = tuple(a for a in actions if a != "pair")
         buttons = [(_(ACTION_LABELS[action]), f"{BUTTON}{action}:{case}") for action in actions]
         return "\n".join(lines), buttons
+
+
+def full_card(session: Session, handoff: Handoff) -> dict[str, Any]:
+    """The case card with its history, for a coordinator who asked for the case (not for notifications)."""
+    return {**case_card(handoff), "history": staff.history(session, handoff=handoff)}
 
 
 def command_of(text: str) -> tuple[str, str]:
@@ -390,6 +406,12 @@ def parse_until(text: str, *, today: date) -> date | None:
         return None
     except ValueError:
         return None
+
+
+def stamp(value: datetime, lang: str, *, year: bool = False) -> str:
+    """'ti 24.11. 10.00' / 'tis 24.11 10:00' (with `year`: '24.11.2026 10.00'), in the language's own way."""
+    day = format_datetime(value, "d.M.yyyy" if year else "EEE d.M." if lang == "fi" else "EEE d.M", locale=lang)
+    return f"{day} {I18n.time(value, lang)}"
 
 
 def day_text(value: date, lang: str) -> str:

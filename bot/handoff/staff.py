@@ -452,3 +452,28 @@ def set_unit_group(session: Session, *, coordinator_id: int, chat_id: int | str 
                     "removed": chat_id is None})
     session.flush()
     return unit
+
+
+# The case history --------------------------------------------------------------------------------------------
+
+HISTORY = ("handoff_created", "handoff_escalated", "handoff_claimed", "handoff_given_to_pair", "handoff_contacted",
+           "handoff_closed", "handoff_cancelled", "case_addition")
+
+
+def history(session: Session, *, handoff: Handoff) -> list[dict[str, Any]]:
+    """What happened to the case, oldest first, from the audit trail: when, what, who (first names only)."""
+    events = session.scalars(select(AuditEvent).where(AuditEvent.handoff_id == handoff.id,
+                                                      AuditEvent.action.in_(HISTORY)).order_by(AuditEvent.id))
+    names: dict[int, str] = {}
+
+    def name(coordinator_id: Any) -> str | None:
+        if not isinstance(coordinator_id, int):
+            return None
+        if coordinator_id not in names:
+            person = session.get(Coordinator, coordinator_id)
+            names[coordinator_id] = person.first_name if person else "–"
+        return names[coordinator_id]
+
+    return [{"at": event.at.isoformat(), "action": event.action, "level": event.details.get("level"),
+             "by": name(event.details.get("coordinator_id")), "to": name(event.details.get("to_coordinator_id"))}
+            for event in events]

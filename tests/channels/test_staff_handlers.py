@@ -471,3 +471,26 @@ def test_parse_until_refuses_what_is_not_a_date(text: str):
 def test_parse_until_29_february_without_a_year_is_the_next_leap_day():
     assert parse_until("29.2.", today=date(2026, 11, 24)) == date(2028, 2, 29)
     assert parse_until("asti 29.2", today=date(2028, 2, 29)) == date(2028, 2, 29)
+
+
+# The case history -----------------------------------------------------------------------------------------------
+
+async def test_the_case_card_on_request_shows_its_history_with_the_escalation(bot, staff_services, clock):
+    from bot.handoff.escalation import escalate_due
+
+    link(staff_services, "Sari", SARI)
+    link(staff_services, "Anna", ANNA)
+    case = make_case(staff_services)  # Sari's, created at 10.00
+    clock.advance(hours=2, minutes=5)
+    with staff_services.sessions.begin() as session:
+        assert escalate_due(session, now=clock(), claim_timeout=timedelta(hours=2)) == [case]
+    clock.advance(minutes=10)
+    [_, card] = await bot.press(ANNA, f"s:claim:{case}")  # the pair picks it up after the escalation
+    [shown] = await bot.say(ANNA, f"/case {case}")
+    history = shown["text"].split(bot._("History:"))[1].strip().splitlines()
+    assert history == [
+        "• ti 24.11. 10.00 " + bot._(desk_module.EVENTS["handoff_created"]),
+        "• ti 24.11. 12.05 " + bot._(desk_module.EVENTS["handoff_escalated"]).format(level=1),
+        "• ti 24.11. 12.15 " + bot._(desk_module.EVENTS["handoff_claimed"]).format(by="Anna"),
+    ]
+    assert bot._("History:") in card["text"]
