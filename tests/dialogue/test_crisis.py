@@ -80,6 +80,52 @@ ORDINARY = [
     "miten pääsee ylös sängystä helpommin, onko apuvälineitä", "vessanpönttöön korotus kun ei pääse ylös",
     "mamma har rollator och kommer inte upp i bussen", "hyresvärden hotar med vräkning",
     "en jaksa enää hoitaa äitiä yksin", "orkar inte med städningen", "tappion jälkeen harmittaa",
+    # near misses of the patterns for fire, ambulance, cries for help, poisoning, stroke, violence, farewells
+    "ambulanssikyydit sairaalaan", "tarvitaanko ambulanssi kun äiti siirretään hoivakotiin",
+    "äiti tarvitsee ambulanssin kotiutukseen sairaalasta", "mamma behöver ambulanstransport till sjukhuset",
+    "keittiössä palaa valo koko yön", "milloin äiti palaa kotiin", "kattila palaa pohjaan", "ja e utbränd",
+    "mulla on hätä äidistä kun se on yksin", "auttakaa hakemuksen kanssa", "hjälp mig att hitta färdtjänst",
+    "hjälp med ansökan", "i nödfall kan jag köra själv", "äiti lyö laimin lääkkeensä", "isä hakkaa puita",
+    "min ex misshandlade mig för länge sedan och jag vill ha stöd", "vuokrat on rästissä ja häätö uhkaa",
+    "äiti sai sydäninfarktin viime vuonna ja tarvitsee kotihoitoa", "isä sai aivoinfarktin ja tarvii kuntoutusta",
+    "lapsen puhe on epäselvää, tarvitaanko puheterapiaa", "isällä on ollut aivohalvaus, saako kuntoutusta",
+    "lapsella on epilepsia ja kouristuskohtauksia joskus", "ja har kramper i benen på natten",
+    "isä nieli lääkkeensä", "barnet har ätit sin medicin", "ja har ätit mina mediciner", "isä söi lääkkeet aamulla",
+    "viiltävä kipu vatsassa", "ranne murtui ja sormet on jäykät", "kirjoitin hakemuksen valmiiksi",
+    "vi sa farväl till pappa på sjukhuset", "ja gör slut med min pojkvän i dag", "aion tehdä sen huomenna",
+    "ja vill inte vakna så tidigt, kan hemvården komma senare", "ja orkar int vakna på morgonen",
+    "isän hengitys katkeilee yöllä, uniapnea", "ja drunknar i papper", "han skjuter upp mötet",
+    "murtohälytin mummolle", "inbrottslarm till mamma", "handen lyder inte efter stroken",
+]
+
+# Phrasings in neither nlu/data nor nlu/heldout that the generalised patterns must catch, with the category
+# the crisis answer is chosen by (violence adds Nollalinja).
+GENERALISED = [
+    ("talo palaa", "emergency"), ("saunassa palaa", "emergency"), ("asunto on täynnä savua", "emergency"),
+    ("köket brinner", "emergency"), ("huset brinner", "emergency"),
+    ("kutsukaa ambulanssi", "emergency"), ("ambulanssi heti", "emergency"), ("skicka en ambulans", "emergency"),
+    ("vi behöver en ambulans hit", "emergency"), ("hätäkeskus", "emergency"), ("nödläge", "emergency"),
+    ("joku auttakaa", "emergency"), ("tarviin apua nyt", "emergency"), ("hjälp oss", "emergency"),
+    ("kom hit snabbt hjälp", "emergency"), ("isä on hengenvaarassa", "emergency"),
+    ("lapsi hukkuu", "not_breathing"), ("pappa drunknar", "not_breathing"),
+    ("ruoka juuttui kurkkuun", "not_breathing"), ("mamma kvävs", "not_breathing"),
+    ("pulssi ei tunnu", "unconscious"), ("en tunne pulssia", "unconscious"), ("pulsen är borta", "unconscious"),
+    ("oon kerännyt unilääkkeitä", "overdose"), ("ja har samlat på sömntabletter", "overdose"),
+    ("lapsi söi mummon lääkkeitä", "overdose"), ("barnet har ätit mormors tabletter", "overdose"),
+    ("hon har tagit en massa piller", "overdose"),
+    ("köysi on jo kattoon", "suicide"), ("snaran e klar", "suicide"), ("hirttäydyn tänään", "suicide"),
+    ("ja har skrivit ett avskedsbrev", "suicide"), ("isä sanoo tappavansa itsensä", "suicide"),
+    ("hon hotar att döda sig", "suicide"), ("inget att leva för", "suicide"),
+    ("ja hoppar framför tåget", "suicide"), ("bilen e igång i garaget och ja sitter här", "suicide"),
+    ("viilsin ranteet auki", "self_harm"), ("ja har skurit upp mina handleder", "self_harm"),
+    ("mieheni hakkaa taas", "violence"), ("mua lyödään", "violence"), ("mamma blir misshandlad", "violence"),
+    ("pappa hotar att strypa mamma", "violence"), ("det pågår våld just nu", "violence"),
+    ("han skjuter", "violence"), ("tjuven e i huset", "violence"), ("han ska döda mig", "violence"),
+    ("isällä on aivoinfarkti nyt", "stroke"), ("äidin puhe on yhtäkkiä sekavaa", "stroke"),
+    ("pappa krampar", "seizure"), ("lapsella on epilepsiakohtaus nyt", "seizure"),
+    ("poika putosi jään läpi", "child_danger"), ("mummo föll i sjön", "child_danger"),
+    ("bebisen e i livsfara", "child_danger"), ("sydänkipuja ja kylmä hiki", "chest_pain"),
+    ("det trycker över bröstet", "chest_pain"),
 ]
 
 
@@ -106,6 +152,18 @@ def test_false_alarm_rate_on_all_other_examples_is_small() -> None:
     assert len(alarms) / len(NOT_CRISIS) <= 0.01, alarms
     sensitive = [e for e in NOT_CRISIS if e.intent in ("mental_health_substance", "rehabilitation")]
     assert sum(check(e.text) is not None for e in sensitive) / len(sensitive) <= 0.02
+
+
+@pytest.mark.parametrize(("text", "category"), GENERALISED)
+def test_generalised_patterns_catch_new_phrasings_in_their_category(text: str, category: str) -> None:
+    assert check(text) == CrisisHit(category=category, source="pattern"), text
+
+
+def test_killing_oneself_is_suicide_while_a_threat_to_kill_stays_violence() -> None:
+    assert check("ja tänker döda mig själv").category == "suicide"
+    assert check("sonen säger att han ska döda sig själv").category == "suicide"
+    assert check("han ska döda mig").category == "violence"
+    assert check("min man hotar att skjuta").category == "violence"
 
 
 def test_categories_are_meaningful() -> None:
