@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import importlib.util
 import itertools
@@ -53,15 +54,24 @@ def channel_classifier():
     return KeywordClassifier()
 
 
-@pytest.fixture
-def channel_services(sqlite_url: str, channel_classifier):
+@contextlib.contextmanager
+def demo_services(url: str, classifier, **build_options) -> Iterator:  # noqa: ANN001
+    """Services on a migrated database with the demo units and coordinators; closed afterwards."""
     from bot.services import build
 
-    services = build(make_settings(sqlite_url, OUTBOX_INTERVAL=0.05), classifier=channel_classifier)
+    services = build(make_settings(url, OUTBOX_INTERVAL=0.05), classifier=classifier, **build_options)
     with services.sessions.begin() as session:
         seed(session)
-    yield services
-    services.close()
+    try:
+        yield services
+    finally:
+        services.close()
+
+
+@pytest.fixture
+def channel_services(sqlite_url: str, channel_classifier):
+    with demo_services(sqlite_url, channel_classifier) as services:
+        yield services
 
 
 # The emulated Bot API ----------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from bot.handoff.outbox import case_card, notify_handoff_created
 from bot.handoff.routing import choose
 from bot.handoff.service import create_handoff
 from tests.channels.test_telegram_handlers import TOKEN, RecordingRequest
-from tests.conftest import make_settings
+from tests.channels.conftest import demo_services
 from tests.handoff.conftest import FrozenClock, helsinki
 
 NOW = helsinki(2026, 11, 24, 10, 0)  # a Tuesday
@@ -46,15 +46,10 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def staff_services(sqlite_url: str, clock: FrozenClock):
-    from bot.demo import seed
-    from bot.services import build
     from tests.auxil.nlu import KeywordClassifier
 
-    services = build(make_settings(sqlite_url), classifier=KeywordClassifier(), clock=clock)
-    with services.sessions.begin() as session:
-        seed(session)
-    yield services
-    services.close()
+    with demo_services(sqlite_url, KeywordClassifier(), clock=clock) as services:
+        yield services
 
 
 @pytest.fixture

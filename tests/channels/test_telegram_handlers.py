@@ -23,7 +23,7 @@ from bot.config import ConfigError
 from bot.conversation import TurnResult
 from bot.db.models import Citizen
 from bot.dialogue.models import Button, Reply
-from tests.channels.conftest import DATA_KEY, TOKEN_TAIL
+from tests.channels.conftest import DATA_KEY, TOKEN_TAIL, demo_services
 from tests.conftest import make_settings
 
 TOKEN = f"123456:{TOKEN_TAIL}"
@@ -106,15 +106,10 @@ def button_update(update_id: int, data: str, *, chat_id: int = 42, bot=None) -> 
 
 @pytest.fixture
 def unit_services(sqlite_url: str):
-    from bot.demo import seed
-    from bot.services import build
     from tests.auxil.nlu import KeywordClassifier
 
-    services = build(make_settings(sqlite_url), classifier=KeywordClassifier())
-    with services.sessions.begin() as session:
-        seed(session)
-    yield services
-    services.close()
+    with demo_services(sqlite_url, KeywordClassifier()) as services:
+        yield services
 
 
 @pytest.fixture
