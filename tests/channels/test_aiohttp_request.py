@@ -60,6 +60,7 @@ async def test_messages_and_files_reach_the_api_with_their_fields(api):
     assert document[0] == "sendDocument" and document[1]["document"] == "tiedosto" and document[1]["caption"] == "Ohje"
 
 
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")  # PTB's RetryAfter reads its int form
 async def test_flood_control_keeps_telegrams_wait(api):
     url, _, script = api
     script["sendMessage"] = (429, {"ok": False, "error_code": 429, "description": "Too Many Requests",
