@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime, format_timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from bot.db.models import Coordinator, Handoff
 from bot.handoff import staff
@@ -32,6 +33,7 @@ logger = logging.getLogger(__name__)
 BUTTON = "s:"  # s:<action>:<case>
 CASE_REF = re.compile(r"#(\d{1,9})\b")
 STAFF_ONLY = {"cases", "case", "reply", "away", "back"}  # a citizen typing these gets the citizen's answer
+ATTEMPTS = 3
 LINKED_TTL = 10.0  # seconds the set of linked chats is trusted before it is read again
 
 ACTION_LABELS = {
@@ -136,6 +138,20 @@ class StaffDesk:
 
     def handle(self, *, user_id: int, text: str | None = None, payload: str | None = None,
                replied_to: str | None = None, lang_hint: str | None = None) -> StaffReply | None:
+        """One staff update in one transaction; retried when the citizen's conversation changed meanwhile
+        (a claim or a reply switches it to relay mode while the citizen may be writing)."""
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return self._handle(user_id=user_id, text=text, payload=payload, replied_to=replied_to,
+                                    lang_hint=lang_hint)
+            except StaleDataError:
+                if attempt == ATTEMPTS:
+                    raise
+                logger.warning("a citizen's conversation changed during a staff action; retrying (%d)", attempt)
+        return None
+
+    def _handle(self, *, user_id: int, text: str | None, payload: str | None, replied_to: str | None,
+                lang_hint: str | None) -> StaffReply | None:
         now = self.services.clock()
         with self.services.sessions.begin() as session:
             me = staff.coordinator_for_chat(session, chat_id=user_id)

@@ -489,3 +489,26 @@ async def test_the_case_card_on_request_shows_its_history_with_the_escalation(bo
         "• ti 24.11. 12.15 " + bot._(desk_module.EVENTS["handoff_claimed"]).format(by="Anna"),
     ]
     assert bot._("History:") in card["text"]
+
+
+async def test_a_staff_action_is_retried_when_the_citizens_conversation_changed_meanwhile(bot, staff_services,
+                                                                                          monkeypatch):
+    from sqlalchemy.orm.exc import StaleDataError
+
+    link(staff_services, "Sari", SARI)
+    case = make_case(staff_services)
+    desk, calls = bot.channel.desk, []
+    real = desk._handle
+
+    def stale_once(**given):  # noqa: ANN003, ANN202 - the first attempt loses the optimistic-lock race
+        calls.append(given)
+        if len(calls) == 1:
+            raise StaleDataError("conversation version changed")
+        return real(**given)
+
+    monkeypatch.setattr(desk, "_handle", stale_once)
+    await bot.press(SARI, f"s:claim:{case}")
+    assert len(calls) == 2
+    assert len(outbox(staff_services, "case_claimed")) == 1 and len(audit(staff_services, "handoff_claimed")) == 1
+    with staff_services.sessions() as session:
+        assert session.get(Handoff, case).status == "claimed"
