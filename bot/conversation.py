@@ -5,7 +5,6 @@ import contextlib
 import logging
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -16,9 +15,9 @@ from bot.db.models import Citizen, Conversation, Handoff, MessageLog, ProcessedU
 from bot.dialogue import crisis, system
 from bot.dialogue.models import MAX_TEXT, Reply, State, Turn
 from bot.dialogue.validators import clean_text
+from bot.handoff import relay
 from bot.handoff.audit import record
 from bot.handoff.outbox import notify_handoff_created
-from bot.handoff import relay
 from bot.handoff.service import StoreActions, case_holder
 from bot.i18n import N_
 from bot.services import Services
@@ -143,13 +142,12 @@ class TurnRunner:
 
         hit = crisis.check(turn.text, prediction) if turn.text else None
         crisis_replies = self._crisis(session, citizen, state, turn, hit) if hit is not None else []
-        relayed = (self._relay(session, citizen, conversation, state, turn, hit, now, start=start)
+        relayed = (self._relay(session, conversation, state, turn, hit, actions, start=start)
                    if conversation.mode == "relay" else None)
         if conversation.mode == "feedback" and not (turn.payload or "").startswith(RATING):
             conversation.mode, conversation.handoff_id = "bot", None  # the rating is optional: carry on with the bot
         if relayed is not None:
-            replies, events, logged = crisis_replies + relayed[0], relayed[1], relayed[2]
-            log = log[1:] if logged else log
+            replies, events = crisis_replies + relayed[0], relayed[1]
             if hit is not None:
                 events = ["crisis", *events]
         elif hit is not None and hit.source == "pattern":
@@ -171,8 +169,8 @@ class TurnRunner:
             if hit is not None:
                 events = ["crisis", *events]
 
-        if "case_addition" in events and relayed is None:
-            log = log[1:]  # the addition is already in the transcript, with its case (StoreActions.add_to_case)
+        if actions.inbound_logged:
+            log = log[1:]  # relay.pass_on wrote the citizen's words with their case
         if "deleted" in events:
             session.execute(delete(MessageLog).where(MessageLog.citizen_id == citizen.id))
             session.delete(conversation)
@@ -186,11 +184,11 @@ class TurnRunner:
             session.execute(insert(MessageLog), log)
         return TurnResult(replies=replies, lang=state.lang, events=events, citizen_id=citizen.id)
 
-    def _relay(self, session: Session, citizen: Citizen, conversation: Conversation, state: State, turn: Turn,
-               hit: crisis.CrisisHit | None, now: datetime, *,
-               start: bool = False) -> tuple[list[Reply], list[str], bool] | None:
-        """In relay mode: pass plain text to the coordinator (replies, events, inbound logged), or say who holds
-        the case instead of showing a menu; None when the engine should handle the input (or the relay ended)."""
+    def _relay(self, session: Session, conversation: Conversation, state: State, turn: Turn,
+               hit: crisis.CrisisHit | None, actions: StoreActions, *,
+               start: bool = False) -> tuple[list[Reply], list[str]] | None:
+        """In relay mode: pass plain text to the coordinator (replies, events), or say who holds the case instead
+        of showing a menu; None when the engine should handle the input (or the relay ended)."""
         handoff = session.get(Handoff, conversation.handoff_id) if conversation.handoff_id else None
         if handoff is None or handoff.status not in relay.OPEN:
             conversation.mode, conversation.handoff_id = "bot", None
@@ -198,18 +196,15 @@ class TurnRunner:
         dialog = state.slots.get("_sys")
         if turn.text and not turn.is_command and dialog not in ENGINE_DIALOGS:
             state.slots.pop("_sys", None)
-            message = MessageLog(citizen_id=citizen.id, handoff_id=handoff.id, direction="in", sender="citizen",
-                                 text=turn.text, created_at=now)
-            session.add(message)
-            session.flush()
-            relay.from_citizen(session, conversation=conversation, text=turn.text, message_id=message.id,
-                               crisis=hit is not None, now=now)
-            return [], ["relayed"], True
+            relay.pass_on(session, handoff, kind="relay_in", action="relay_from_citizen", text=turn.text,
+                          now=actions.now, crisis=hit is not None)
+            actions.inbound_logged = True
+            return [], ["relayed"]
         menu = turn.payload is not None and not dialog and not turn.payload.startswith(RATING)
         if menu or start or (turn.is_command and system.parse(turn.text) in ("start", "human")):
             _ = lambda message: self.services.i18n.gettext(state.lang, message)  # noqa: E731
             who = case_holder(handoff.coordinator, handoff.unit, state.lang)
-            return [Reply(text=_(RELAY_STATUS).format(who=who))], ["relay_status"], False
+            return [Reply(text=_(RELAY_STATUS).format(who=who))], ["relay_status"]
         return None
 
     def _topic(self, session: Session, handoff_id: int) -> str | None:

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db.models import Citizen, Conversation, Coordinator, Handoff
+from bot.db.models import Citizen, Conversation, Coordinator, Handoff, MessageLog
 from bot.handoff.audit import record
 from bot.handoff.outbox import STAFF_CHANNEL, enqueue, names_people, staff_language
 
@@ -98,18 +98,15 @@ def to_staff(session: Session, handoff: Handoff, *, kind: str, dedupe_key: str, 
     return sent
 
 
-def from_citizen(session: Session, *, conversation: Conversation, text: str, message_id: int, crisis: bool,
-                 now: datetime) -> Handoff | None:
-    """Pass a citizen's message to the coordinator holding the relayed case; None when the relay has ended.
-
-    `message_id` is the transcript row's id, which makes the outbox row's dedupe key unique per message.
-    """
-    handoff = session.get(Handoff, conversation.handoff_id) if conversation.handoff_id else None
-    if handoff is None or handoff.status not in OPEN:
-        conversation.mode, conversation.handoff_id = "bot", None
-        return None
-    to_staff(session, handoff, kind="relay_in", dedupe_key=f"relay_in:{message_id}", now=now, text=text,
-             crisis=crisis)
-    record(session, actor=f"citizen:{handoff.citizen_id}", action="relay_from_citizen", citizen_id=handoff.citizen_id,
-           handoff_id=handoff.id, at=now, details={"crisis": crisis})
-    return handoff
+def pass_on(session: Session, handoff: Handoff, *, kind: str, action: str, text: str, now: datetime,
+            **details: Any) -> MessageLog:
+    """The citizen's words on an open case: into the transcript with the case, queued to whoever holds it
+    (`relay_in`, `case_addition`), and audited without the words. The transcript row's id keys the outbox row."""
+    message = MessageLog(citizen_id=handoff.citizen_id, handoff_id=handoff.id, direction="in", sender="citizen",
+                         text=text, created_at=now)
+    session.add(message)
+    session.flush()
+    to_staff(session, handoff, kind=kind, dedupe_key=f"{kind}:{message.id}", now=now, text=text, **details)
+    record(session, actor=f"citizen:{handoff.citizen_id}", action=action, citizen_id=handoff.citizen_id,
+           handoff_id=handoff.id, at=now, details=details)
+    return message

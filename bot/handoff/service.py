@@ -75,6 +75,7 @@ class StoreActions:
         self.session, self.citizen, self.i18n, self.tz, self.now = session, citizen, i18n, tz, now
         self.topic_title = topic_title
         self.on_handoff = on_handoff
+        self.inbound_logged = False  # the turn's words are already in the transcript, with their case
 
     def record_need(self, *, slots: dict[str, Any], lang: str) -> int:
         need = Need(citizen_id=self.citizen.id, topic=slots.get("topic") or "lahitori_info",
@@ -156,14 +157,8 @@ class StoreActions:
         handoff = self.open_case()
         if handoff is None:
             return False
-        message = MessageLog(citizen_id=self.citizen.id, handoff_id=handoff.id, direction="in", sender="citizen",
-                             text=text, created_at=self.now)
-        self.session.add(message)
-        self.session.flush()
-        relay.to_staff(self.session, handoff, kind="case_addition", dedupe_key=f"case_addition:{message.id}",
-                       now=self.now, text=text)
-        record(self.session, actor=f"citizen:{self.citizen.id}", action="case_addition", citizen_id=self.citizen.id,
-               handoff_id=handoff.id, at=self.now)
+        relay.pass_on(self.session, handoff, kind="case_addition", action="case_addition", text=text, now=self.now)
+        self.inbound_logged = True
         return True
 
     def stored_summary(self, *, lang: str) -> list[str]:
