@@ -9,11 +9,12 @@ import random
 import traceback
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy import update as sql_update
+from sqlalchemy.orm import Session
 from telegram import (BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update, User)
 from telegram.constants import ChatType, MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -119,6 +120,12 @@ def retry_seconds(error: RetryAfter) -> float:
         warnings.simplefilter("ignore", PTBDeprecationWarning)
         value = error.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def mark_blocked(session: Session, chat_id: int | str, *, now: datetime) -> None:
+    """The citizen of this chat has blocked the bot (writing again clears it, in the turn runner)."""
+    session.execute(sql_update(Citizen).where(Citizen.channel == CHANNEL, Citizen.external_id == str(chat_id))
+                    .values(blocked_at=now))
 
 
 # Per-chat ordering -----------------------------------------------------------------------------------------
@@ -290,8 +297,7 @@ class TelegramChannel:
     def mark_blocked(self, chat_id: int) -> None:
         logger.info("the citizen has blocked the bot; marking blocked")
         with self.services.sessions.begin() as session:
-            session.execute(sql_update(Citizen).where(Citizen.channel == CHANNEL, Citizen.external_id == str(chat_id))
-                            .values(blocked_at=self.services.clock()))
+            mark_blocked(session, chat_id, now=self.services.clock())
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log the error's class and place only (never texts); tell the citizen briefly if possible."""
@@ -319,7 +325,6 @@ class TelegramChannel:
                 await application.bot.set_my_commands(commands, language_code=code)
             except TelegramError as error:
                 logger.warning("commands not registered for %s: %s", code or "default", type(error).__name__)
-
 
     async def post_stop(self, _application: Application) -> None:
         if self.worker is not None:

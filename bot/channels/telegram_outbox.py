@@ -6,14 +6,13 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from sqlalchemy import update as sql_update
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
-from bot.channels.telegram import CHANNEL, render
+from bot.channels.telegram import mark_blocked, render
 from bot.channels.telegram_staff import StaffDesk
-from bot.db.models import Citizen, Handoff, Outbox
+from bot.db.models import Handoff, Outbox
 from bot.dialogue.models import Button, Reply
 from bot.handoff import relay
 from bot.handoff.escalation import escalate_due
@@ -116,8 +115,7 @@ class OutboxSender:
         """Mark the citizen blocked; a coordinator's undelivered message is reported back to them."""
         now = self.services.clock()
         with self.services.sessions.begin() as session:
-            session.execute(sql_update(Citizen).where(Citizen.channel == CHANNEL, Citizen.external_id == row.recipient)
-                            .values(blocked_at=now))
+            mark_blocked(session, row.recipient, now=now)
             handoff = session.get(Handoff, row.payload.get("handoff_id") or 0)
             if row.kind == "relay_out" and handoff is not None:
                 relay.to_staff(session, handoff, kind="relay_failed", dedupe_key=f"relay_failed:{row.id}", now=now)

@@ -7,7 +7,6 @@ a card shown in a unit's group chat work for the coordinators in it; results alw
 """
 from __future__ import annotations
 
-import html
 import logging
 import re
 import time as monotonic
@@ -433,7 +432,3 @@ def stamp(value: datetime, lang: str, *, year: bool = False) -> str:
 def day_text(value: date, lang: str) -> str:
     """'pe 5.12.2026' / 'fre 5.12.2026'."""
     return format_date(value, "EEE d.M.yyyy", locale=lang)
-
-
-def escape(text: str) -> str:
-    return html.escape(text, quote=False)
