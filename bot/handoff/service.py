@@ -18,7 +18,7 @@ from bot.handoff import consent as consent_rules
 from bot.handoff.audit import record
 from bot.handoff.hours import expected_contact
 from bot.handoff import relay
-from bot.handoff.routing import choose, is_absent, last_coordinator, units_for
+from bot.handoff.routing import OPEN_STATUSES, choose, is_absent, last_coordinator, units_for
 from bot.i18n import I18n, N_
 
 logger = logging.getLogger(__name__)
@@ -143,9 +143,8 @@ class StoreActions:
 
     def open_case(self) -> Handoff | None:
         """The citizen's newest case that is still open (waiting, claimed or contacted)."""
-        return self.session.scalar(select(Handoff).where(Handoff.citizen_id == self.citizen.id,
-                                                         Handoff.status.in_(("new", "claimed", "contacted")))
-                                   .order_by(Handoff.id.desc()).limit(1))
+        cases = self._open_cases()
+        return cases[-1] if cases else None
 
     def case_holder(self, *, lang: str) -> str | None:
         """Who would read an addition to the open case: 'Sari, palveluohjaaja, Porvoon lähitori'; None without one."""
@@ -224,8 +223,10 @@ class StoreActions:
         return count
 
     def _open_cases(self) -> list[Handoff]:
+        """The citizen's open cases, oldest first."""
         return list(self.session.scalars(select(Handoff).where(Handoff.citizen_id == self.citizen.id,
-                                                               Handoff.status.in_(("new", "claimed", "contacted")))))
+                                                               Handoff.status.in_(OPEN_STATUSES))
+                                         .order_by(Handoff.id)))
 
     def _tell_staff_cancelled(self, cases: list[Handoff], *, reason: str) -> None:
         """Tell whoever had an open case that it is gone and why; the citizen's conversation leaves relay mode."""

@@ -20,7 +20,7 @@ from bot.dialogue.models import MAX_TEXT
 from bot.handoff import relay
 from bot.handoff.audit import record
 from bot.handoff.outbox import enqueue, names_people, notify_coordinator
-from bot.handoff.routing import is_absent
+from bot.handoff.routing import OPEN_STATUSES, is_absent
 
 logger = logging.getLogger(__name__)
 
@@ -312,7 +312,7 @@ def give_to_pair(session: Session, *, handoff_id: int, coordinator_id: int, now:
     """Move an open case from its coordinator to their work pair, who gets the case card."""
     handoff, actor = _case(session, handoff_id=handoff_id, coordinator_id=coordinator_id, action="give to the pair",
                            now=now)
-    if handoff.status not in ("new", "claimed", "contacted"):
+    if handoff.status not in OPEN_STATUSES:
         raise InvalidTransition(f"case {handoff.id} is {handoff.status}: it cannot be given to the pair")
     if handoff.coordinator is None:
         raise InvalidTransition(f"case {handoff.id} has no coordinator yet, so it has no work pair: claim it instead")
@@ -384,7 +384,7 @@ def open_cases(session: Session, *, coordinator_id: int) -> list[Handoff]:
     """The open cases a coordinator may act on: theirs, their pair's, and their unit's unassigned ones."""
     me = _coordinator(session, coordinator_id)
     candidates = session.scalars(select(Handoff).where(
-        Handoff.status.in_(("new", "claimed", "contacted")), Handoff.unit_id == me.unit_id).order_by(Handoff.id))
+        Handoff.status.in_(OPEN_STATUSES), Handoff.unit_id == me.unit_id).order_by(Handoff.id))
     return [handoff for handoff in candidates if permitted(handoff=handoff, coordinator=me)]
 
 
