@@ -62,6 +62,22 @@ def test_typical_messages(classifier: EmbeddedClassifier, text: str, intent: str
     assert prediction.ranking[0][1] >= prediction.ranking[1][1]
 
 
+# Everyday descriptions of a need that once scored as a crisis ("eikä" was mostly seen in "... eikä pääse ylös"):
+# a false alarm puts 112 in front of an older person asking for a taxi card. Not in the training data.
+@pytest.mark.parametrize(("text", "intent"), [
+    ("Isä on 84 eikä jaksa kävellä pysäkille", "transport_service"),
+    ("Isä on 84-vuotias eikä pysty enää kävelemään pysäkille.", "transport_service"),
+    ("äiti ei jaksa enää kävellä kauppaan", "transport_service"),
+    ("Han är 84 och klarar inte att gå till busshållplatsen.", "transport_service"),
+])
+def test_everyday_limits_are_not_a_crisis(classifier: EmbeddedClassifier, text: str, intent: str) -> None:
+    from bot.dialogue.crisis import CLASSIFIER_MIN_CONFIDENCE
+
+    prediction = classifier.predict(text)
+    assert prediction.intent == intent
+    assert dict(prediction.ranking).get("crisis", 0.0) < CLASSIFIER_MIN_CONFIDENCE
+
+
 @pytest.mark.parametrize("text", ["asdkjh qwe zzz", "xyzzy plugh", "qwpoeiruty", "jjjjjjjjj kkkkk"])
 def test_gibberish_is_out_of_scope(classifier: EmbeddedClassifier, text: str) -> None:
     assert classifier.predict(text).intent == "out_of_scope"
