@@ -29,6 +29,8 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.lower().strip())
     return "".join(ch for ch in text if not unicodedata.combining(ch)).strip(" .!?")
 
+MIN_BEGINNING = 4  # letters a typed beginning of an option's label needs
+
 
 class Renderer:
     """Reads the run's state; writes nothing."""
@@ -84,12 +86,20 @@ class Renderer:
         return "\n\n".join(parts)
 
     def match_option(self, step: ChoiceStep, text: str) -> Option | None:
-        """A typed answer to buttons: the option's number or its label."""
+        """A typed answer to buttons: the option's number, its label, or the first words of exactly one label
+        ("kirjoittamalla" for "Kirjoittamalla tähän keskusteluun"), in either language. A beginning shorter than
+        MIN_BEGINNING letters is no answer: "en" or "ja" would pick an option by its article or a yes."""
         typed = fold(text)
         if typed.isdigit() and 1 <= int(typed) <= len(step.options):
             return step.options[int(typed) - 1]
-        lang = self.run.s.lang
-        for option in step.options:
-            if fold(option.label.get(lang)) == typed or fold(option.label.get("sv" if lang == "fi" else "fi")) == typed:
-                return option
-        return None
+        if not typed:
+            return None
+        lang, other = self.run.s.lang, "sv" if self.run.s.lang == "fi" else "fi"
+        labels = [(option, fold(option.label.get(code))) for option in step.options for code in (lang, other)]
+        exact = [option for option, label in labels if label == typed]
+        if exact:
+            return exact[0]
+        if len(typed) < MIN_BEGINNING:
+            return None
+        begun = {id(option): option for option, label in labels if label.startswith(typed + " ")}
+        return next(iter(begun.values())) if len(begun) == 1 else None

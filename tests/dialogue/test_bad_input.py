@@ -115,3 +115,33 @@ def test_typed_skip_word_skips_an_optional_question(chat, services):
     chat.say("hoppa över")
     assert "Stämmer det?" in chat.text
     assert "Bästa tiden att nå dig" not in chat.text
+
+
+def test_typed_first_words_of_one_option_choose_it(chat, services):
+    chat.start("fi")
+    chat.say("kuljetuspalvelu")
+    chat.press("Kyllä, haluan yhteydenoton")
+    chat.say("Tarvitsen kyydin.")
+    chat.say("läheistäni")  # a whole label, typed
+    chat.say("Porvoo")
+    chat.say("lähiviikkoina")
+    chat.say("Kirjoittamalla")  # "Kirjoittamalla tähän keskusteluun", the first word only
+    assert "Valitse jokin" not in chat.text
+    with services.sessions() as session:
+        slots = session.scalar(select(Conversation.slots))
+    assert (slots["for_whom"], slots["urgency"], slots["contact_preference"]) == ("close_one", "soon", "chat")
+
+
+def test_typed_words_that_begin_two_options_or_too_little_choose_nothing(chat, services):
+    chat.start("sv")
+    chat.say("färdtjänst")
+    chat.press("Ja, jag vill bli kontaktad")
+    chat.say("Jag behöver skjuts.")
+    chat.say("en")  # begins "En närstående", but two letters are no answer
+    assert "I vilken kommun" not in chat.text
+    chat.press("Mig själv")
+    chat.press("Borgå")
+    chat.press("Det är ingen brådska")
+    chat.say("genom att")  # begins both "Genom att skriva här i chatten" and "Genom att boka ett besök"
+    with services.sessions() as session:
+        assert "contact_preference" not in session.scalar(select(Conversation.slots))
