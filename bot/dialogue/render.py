@@ -22,14 +22,13 @@ FIELD_LABELS = {
     "contact_time": N_("Best time to reach you"),
 }
 SUMMARY_TEXT_LIMIT = 600
+MIN_BEGINNING = 4  # letters a typed beginning of an option's label needs
 
 
 def fold(text: str) -> str:
     """Lowercase without accents, for matching typed answers to button labels."""
     text = unicodedata.normalize("NFKD", text.lower().strip())
     return "".join(ch for ch in text if not unicodedata.combining(ch)).strip(" .!?")
-
-MIN_BEGINNING = 4  # letters a typed beginning of an option's label needs
 
 
 class Renderer:
