@@ -46,7 +46,6 @@ STATUS = {
     "cancelled": N_("cancelled"),
 }
 FOR_WHOM = {"self": N_("themself"), "close_one": N_("a close one")}
-URGENCY = {"urgent": N_("urgent"), "soon": N_("within a few days"), "no_hurry": N_("no hurry")}
 CONTACT = {"chat": N_("in this chat"), "phone": N_("by phone"), "visit": N_("a visit to the lähitori")}
 LANGUAGE = {"fi": N_("Finnish"), "sv": N_("Swedish")}
 DONE = {
@@ -319,6 +318,12 @@ class StaffDesk:
         text, buttons = self.render_card(card, lang, now, header=header, **extra)
         reply.add(text, buttons)
 
+    def answer(self, slot: str, card: dict[str, Any], lang: str) -> str:
+        """What the citizen chose, in the words of the flows' option they pressed ("Lähiviikkoina", "Borgå")."""
+        value = card.get(slot)
+        label = self.services.flows.current().option_labels.get((slot, value)) if value else None
+        return label.get(lang) if label is not None else (value or "–")
+
     def render_card(self, card: dict[str, Any], lang: str, now: datetime, *, header: str,
                     **extra: Any) -> tuple[str, list[tuple[str, str]]]:
         """The card as the coordinator reads it, and the buttons its status allows."""
@@ -338,10 +343,10 @@ class StaffDesk:
             lines.append(_("Topic: {topic}").format(topic=self.services.topic_title(card["topic"], lang)))
             lines.append(_("In their own words:") + "\n“" + (card.get("description") or "–") + "”")
             facts = [_("For: {whom}").format(whom=_(FOR_WHOM.get(card.get("for_whom") or "", "–")) or "–"),
-                     _("Municipality: {municipality}").format(municipality=card.get("municipality") or "–"),
+                     _("Municipality: {municipality}").format(municipality=self.answer("municipality", card, lang)),
                      _("Language: {language}").format(language=_(LANGUAGE.get(card.get("language"), "–")))]
             if card.get("urgency"):
-                facts.append(_("Urgency: {urgency}").format(urgency=_(URGENCY.get(card["urgency"], card["urgency"]))))
+                facts.append(_("Urgency: {urgency}").format(urgency=self.answer("urgency", card, lang)))
             lines.append(" · ".join(facts))
             contact = _(CONTACT.get(card.get("contact_preference") or "", "–"))
             details = ", ".join(v for v in (card.get("phone"), card.get("contact_time")) if v)

@@ -513,3 +513,14 @@ async def test_a_staff_action_is_retried_when_the_citizens_conversation_changed_
     assert len(outbox(staff_services, "case_claimed")) == 1 and len(audit(staff_services, "handoff_claimed")) == 1
     with staff_services.sessions() as session:
         assert session.get(Handoff, case).status == "claimed"
+
+
+@pytest.mark.parametrize(("lang", "urgency", "municipality"), [("fi", "Lähiviikkoina", "Porvoo"),
+                                                               ("sv", "Inom de närmaste veckorna", "Borgå")])
+def test_the_card_shows_the_citizens_choices_in_the_words_of_the_flows(bot, staff_services, lang, urgency,
+                                                                       municipality):
+    case = make_case(staff_services)  # urgency "soon", municipality "porvoo"
+    with staff_services.sessions() as session:
+        text, _ = bot.channel.desk.render_card(case_card(session.get(Handoff, case)), lang, NOW, header="card")
+    assert bot._("Urgency: {urgency}", lang).format(urgency=urgency) in text
+    assert bot._("Municipality: {municipality}", lang).format(municipality=municipality) in text
