@@ -64,6 +64,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from bot.conversation import TurnRunner
 
     services = _services(args)
+    if not args.verbose:  # the chat is the terminal's: operational warnings (-v shows them) would break into it
+        logging.getLogger().setLevel(logging.ERROR)
     try:
         chat = TerminalChat(TurnRunner(services), user=args.user, lang=args.lang, as_json=args.json, out=sys.stdout)
         return chat.run(sys.stdin)

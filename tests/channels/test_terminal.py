@@ -23,7 +23,9 @@ def demo_db(tmp_path) -> str:
 
 def chat(url: str, lines: list[str], *args: str) -> subprocess.CompletedProcess:
     env = {"PATH": "/usr/bin:/bin", "DATA_KEY": TEST_KEY}
-    return subprocess.run([sys.executable, "-m", "bot", "chat", "--db", url, *args], input="\n".join(lines) + "\n",
+    verbose = [arg for arg in args if arg == "-v"]
+    args = tuple(arg for arg in args if arg != "-v")
+    return subprocess.run([sys.executable, "-m", "bot", *verbose, "chat", "--db", url, *args], input="\n".join(lines) + "\n",
                           capture_output=True, text=True, env=env, timeout=120)
 
 
@@ -36,6 +38,14 @@ def test_scripted_finnish_chat_reaches_a_handoff(demo_db: str):
     assert "[1] Kotona pärjääminen" in out and "[5] Kuljetuspalvelu" in out
     assert "KULJETUSPALVELU" in out
     assert "Asiasi on nyt välitetty: Sari, palveluohjaaja, Porvoon lähitori (demo)" in out
+    assert "nobody to notify" not in result.stderr  # no log lines in the chat: Sari has no Telegram link here
+
+
+def test_verbose_chat_shows_the_log(demo_db: str):
+    result = chat(demo_db, ["Kuljetuspalvelu", "1", "Isä ei pääse enää bussilla kauppaan.", "Läheistäni", "1", "3",
+                            "2", "Ohita", "1", "1"], "--lang", "fi", "-v")
+    assert result.returncode == 0, result.stderr
+    assert "nobody to notify (coordinator not linked" in result.stderr
 
 
 def test_json_output_in_swedish(demo_db: str):
