@@ -1,17 +1,16 @@
 """One citizen message's way: load state, crisis guard, classify, engine turn, save all in one transaction."""
 from __future__ import annotations
 
-import contextlib
 import logging
-import threading
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.db.models import Citizen, Conversation, Handoff, MessageLog, ProcessedUpdate
+from bot.db.session import writer_lock
 from bot.dialogue import crisis, system
 from bot.dialogue.models import MAX_TEXT, Reply, State, Turn
 from bot.dialogue.validators import clean_text
@@ -36,6 +35,11 @@ VIOLENCE_TEXT = N_("If you are afraid of violence at home, you can also call Nol
 CRISIS_LINES = {"fi": "09 2525 0111", "sv": "09 2525 0112"}
 RELAY_STATUS = N_("You are in contact with {who}. Write here and your message goes to them. "
                   "/mycase shows your case.")
+# Built once: a statement built per turn costs more to construct and look up in the cache than to run.
+CITIZEN_AND_CONVERSATION = (
+    select(Citizen, Conversation).outerjoin(Conversation, Conversation.citizen_id == Citizen.id)
+    .where(Citizen.channel == bindparam("channel"), Citizen.external_id == bindparam("external_id")))
+PROCESSED, TRANSCRIPT = ProcessedUpdate.__table__, MessageLog.__table__
 RATING = "fb:"  # fb:<case>:<1-5>, the rating buttons of a closed case's message
 ENGINE_DIALOGS = {"addcase", "delete", "language"}  # system dialogs whose typed answers the engine takes in relay
 
@@ -70,9 +74,7 @@ class TurnRunner:
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        # SQLite has one writer at a time and its busy handler sleeps in growing steps: queue turns here instead.
-        sqlite = services.settings.database_url.startswith("sqlite")
-        self._serial = threading.Lock() if sqlite else contextlib.nullcontext()
+        self._serial = writer_lock(services.settings.database_url)
 
     def handle(self, *, channel: str, external_id: str, text: str | None = None, payload: str | None = None,
                lang_hint: str | None = None, update_id: int | None = None, start: bool = False,
@@ -109,14 +111,10 @@ class TurnRunner:
     def _turn(self, session: Session, *, channel: str, external_id: str, turn: Turn, prediction: Prediction | None,
               lang_hint: str | None, update_id: int | None, start: bool, set_lang: str | None) -> TurnResult:
         services, now = self.services, self.services.clock()
-        if update_id is not None:
-            if session.get(ProcessedUpdate, (channel, update_id)) is not None:
-                return TurnResult(replies=[], lang=lang_hint or services.settings.default_language, duplicate=True)
-            session.add(ProcessedUpdate(channel=channel, update_id=update_id, processed_at=now))
-        row = session.execute(
-            select(Citizen, Conversation).outerjoin(Conversation, Conversation.citizen_id == Citizen.id)
-            .where(Citizen.channel == channel, Citizen.external_id == external_id)
-        ).first()
+        if update_id is not None:  # a redelivered update fails here (IntegrityError) and is answered as a duplicate
+            session.connection().execute(PROCESSED.insert(), {"channel": channel, "update_id": update_id,
+                                                              "processed_at": now})
+        row = session.execute(CITIZEN_AND_CONVERSATION, {"channel": channel, "external_id": external_id}).first()
         citizen, conversation = (row[0], row[1]) if row else (None, None)
         if citizen is None:
             language = turn.lang or (lang_hint if lang_hint in ("fi", "sv") else services.settings.default_language)
@@ -181,7 +179,7 @@ class TurnRunner:
         log += [dict(citizen_id=citizen.id, direction="out", sender="bot", text=reply.text, created_at=now)
                 for reply in replies]
         if log:  # a relayed message with no reply leaves nothing more; an empty list would insert one blank row
-            session.execute(insert(MessageLog), log)
+            session.connection().execute(TRANSCRIPT.insert(), log)  # Core: no unit-of-work bookkeeping per row
         return TurnResult(replies=replies, lang=state.lang, events=events, citizen_id=citizen.id)
 
     def _relay(self, session: Session, conversation: Conversation, state: State, turn: Turn,

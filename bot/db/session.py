@@ -1,15 +1,22 @@
 """Database engine, sessions and the migration check."""
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: one process only, the thread lock is enough
+    fcntl = None
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +43,42 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+class WriterLock:
+    """Turns on SQLite queue here instead of in SQLite's busy handler, which sleeps in growing steps: a thread lock
+    within the process, and an exclusive flock on `<database file>.turns.lock` across the turn worker processes.
+    PostgreSQL needs none (row versions and the database's own locks)."""
+
+    def __init__(self, url: str) -> None:
+        self._thread = threading.Lock()
+        database = make_url(url).database if url.startswith("sqlite") else None
+        self.path = Path(f"{database}.turns.lock") if database and database != ":memory:" else None
+        self._file = None  # opened in the process that uses it (a worker builds its own lock)
+
+    def __enter__(self) -> WriterLock:
+        self._thread.acquire()
+        if self.path is not None and fcntl is not None:
+            try:
+                if self._file is None:
+                    self._file = open(self.path, "a")  # noqa: SIM115 - held for the life of the process
+                fcntl.flock(self._file, fcntl.LOCK_EX)
+            except BaseException:
+                self._thread.release()
+                raise
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        try:
+            if self._file is not None:
+                fcntl.flock(self._file, fcntl.LOCK_UN)
+        finally:
+            self._thread.release()
+
+
+def writer_lock(url: str) -> contextlib.AbstractContextManager:
+    """The lock a turn holds around its transaction: WriterLock on SQLite, nothing on PostgreSQL."""
+    return WriterLock(url) if url.startswith("sqlite") else contextlib.nullcontext()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
