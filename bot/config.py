@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     webhook_cert: Path | None = Field(None, alias="WEBHOOK_CERT")
     webhook_key: Path | None = Field(None, alias="WEBHOOK_KEY")
 
+    turn_workers: int = Field(1, ge=0, le=64, alias="TURN_WORKERS")
+
     claim_timeout_hours: float = Field(2.0, gt=0, le=240, alias="CLAIM_TIMEOUT_HOURS")
     outbox_interval: float = Field(1.0, gt=0, le=60, alias="OUTBOX_INTERVAL")
     crisis_phone: str = Field("112", alias="CRISIS_EMERGENCY_NUMBER")

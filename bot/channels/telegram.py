@@ -31,6 +31,7 @@ from bot.dialogue.models import Button, Reply
 from bot.dialogue.system import COMMANDS, DESCRIPTIONS
 from bot.i18n import N_
 from bot.services import Services
+from bot.turn_workers import ThreadTurns, Turns
 
 logger = logging.getLogger(__name__)
 
@@ -164,9 +165,12 @@ class ChatLocks:
 class TelegramChannel:
     """Handlers bound to the injected services; each converts, delegates to the runner and sends."""
 
-    def __init__(self, services: Services, *, runner: TurnRunner | None = None, attempts: int = SEND_ATTEMPTS,
-                 backoff: float = BACKOFF, sleep: Callable[[float], Awaitable[object]] = asyncio.sleep) -> None:
-        self.services, self.runner = services, runner or TurnRunner(services)
+    def __init__(self, services: Services, *, runner: TurnRunner | None = None, turns: Turns | None = None,
+                 attempts: int = SEND_ATTEMPTS, backoff: float = BACKOFF,
+                 sleep: Callable[[float], Awaitable[object]] = asyncio.sleep) -> None:
+        """Turns run in `turns` (worker processes), or else in threads calling `runner` (the real TurnRunner)."""
+        self.services = services
+        self.turns = turns or ThreadTurns(runner or TurnRunner(services))
         self.locks, self.attempts, self.backoff, self.sleep = ChatLocks(), attempts, backoff, sleep
         self.desk = StaffDesk(services)
         self.worker = None  # the outbox job, started in post_init
@@ -246,8 +250,8 @@ class TelegramChannel:
             logger.warning("chat backlog full; update %s dropped", update.update_id)
             return
         async with self.locks.hold(chat_id):
-            result: TurnResult = await asyncio.to_thread(
-                self.runner.handle, channel=CHANNEL, external_id=str(chat_id), lang_hint=lang_of(update.effective_user),
+            result: TurnResult = await self.turns.handle(
+                channel=CHANNEL, external_id=str(chat_id), lang_hint=lang_of(update.effective_user),
                 update_id=update.update_id, **given)
             if result.duplicate:
                 logger.info("update %s was already handled", update.update_id)
@@ -317,6 +321,7 @@ class TelegramChannel:
         """Start the outbox job; register the commands with localized descriptions (fi, sv and the default)."""
         from bot.channels.telegram_outbox import OutboxWorker
 
+        await self.turns.start()
         self.worker = OutboxWorker(self.services, application.bot, self.desk)
         self.worker.start()
         for code, lang in ((None, self.services.settings.default_language), ("fi", "fi"), ("sv", "sv")):
@@ -329,6 +334,7 @@ class TelegramChannel:
     async def post_stop(self, _application: Application) -> None:
         if self.worker is not None:
             await self.worker.stop()
+        await self.turns.stop()
 
 
 def file_url(base_url: str) -> str:
@@ -340,9 +346,10 @@ def file_url(base_url: str) -> str:
 def build_application(services: Services, *, token: str, base_url: str = "https://api.telegram.org/bot",
                       base_file_url: str | None = None, request: BaseRequest | None = None,
                       get_updates_request: BaseRequest | None = None, channel: TelegramChannel | None = None,
-                      updater: bool = True) -> Application:
-    """The python-telegram-bot Application with this channel's handlers; nothing is started."""
-    channel = channel or TelegramChannel(services)
+                      turns: Turns | None = None, updater: bool = True) -> Application:
+    """The python-telegram-bot Application with this channel's handlers; nothing is started (post_init starts the
+    turn workers and the outbox job)."""
+    channel = channel or TelegramChannel(services, turns=turns)
     builder = (Application.builder().token(token).base_url(base_url).base_file_url(base_file_url or file_url(base_url))
                .concurrent_updates(True).post_init(channel.post_init).post_stop(channel.post_stop))
     if request is None:  # aiohttp: about half the CPU of PTB's default httpx a Bot API call (telegram_bench.py)

@@ -72,6 +72,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from bot.channels.telegram import ALLOWED_UPDATES, build_application
     from bot.services import build
+    from bot.turn_workers import ProcessTurns
 
     settings = load_settings(**({"DATABASE_URL": args.db} if args.db else {}))
     token = check_token(settings)
@@ -80,9 +81,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     services = build(settings)
     try:
         asyncio.run(probe(token, settings.telegram_api_url))
-        application = build_application(services, token=token, base_url=settings.telegram_api_url)
+        turns = ProcessTurns(settings, settings.turn_workers) if settings.turn_workers else None  # started in post_init
+        application = build_application(services, token=token, base_url=settings.telegram_api_url, turns=turns)
         mode = f"webhook on {webhook['listen']}:{webhook['port']}" if webhook else "long polling"
-        print(f"lahitori: Telegram bot running ({mode}); Ctrl+C stops", file=sys.stderr)
+        where = f"turn workers: {settings.turn_workers}" if turns else "turns in this process"
+        print(f"lahitori: Telegram bot running ({mode}, {where}); Ctrl+C stops", file=sys.stderr)
         if webhook:
             application.run_webhook(**webhook, allowed_updates=ALLOWED_UPDATES)
         else:

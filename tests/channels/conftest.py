@@ -137,11 +137,12 @@ class RunningBot:
             await asyncio.sleep(0.01)
 
 
-@pytest.fixture
-async def running_bot(front: Front, channel_services) -> AsyncIterator[RunningBot]:
-    """The real Application with long polling against the front, in the test's event loop."""
+@contextlib.asynccontextmanager
+async def polling_bot(front: Front, services, turns=None) -> AsyncIterator[RunningBot]:  # noqa: ANN001
+    """The real Application with long polling against the front, in the test's event loop; `turns` as in
+    build_application (None: threads of this process)."""
     token = f"{next(BOT_IDS)}:{TOKEN_TAIL}"  # one bot per test: the emulator keeps their messages apart
-    application = build_application(channel_services, token=token, base_url=f"{front.url}/bot")
+    application = build_application(services, token=token, base_url=f"{front.url}/bot", turns=turns)
     bot = RunningBot(application=application, front=front, token=token)
 
     async def finished(update: Update, _context) -> None:  # noqa: ANN001
@@ -152,11 +153,19 @@ async def running_bot(front: Front, channel_services) -> AsyncIterator[RunningBo
     await application.post_init(application)
     await application.updater.start_polling(poll_interval=0.05, allowed_updates=ALLOWED_UPDATES)
     await application.start()
-    yield bot
-    await application.post_stop(application)  # the outbox job; run_polling would call it
-    await application.updater.stop()
-    await application.stop()
-    await application.shutdown()
+    try:
+        yield bot
+    finally:
+        await application.post_stop(application)  # the outbox job and the turn workers; run_polling would call it
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+
+
+@pytest.fixture
+async def running_bot(front: Front, channel_services) -> AsyncIterator[RunningBot]:
+    async with polling_bot(front, channel_services) as bot:
+        yield bot
 
 
 # A Telegram user (citizen or coordinator) using the emulator's client API ---------------------------------------
