@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 FRAME = struct.Struct("!I")
 READY = "ready"
 START_TIMEOUT = 120.0  # loading the flows and the NLU model; training it first is done by the bot process
-RESTART_DELAY = 1.0
+RESTART_DELAY, MAX_RESTART_DELAY = 1.0, 60.0
 STOP_TIMEOUT = 10.0
 
 
@@ -79,6 +79,7 @@ class _Worker:
     pending: dict[int, asyncio.Future] = field(default_factory=dict)
     listener: asyncio.Task | None = None
     served: int = 0  # turns answered
+    alive: bool = True  # False from the moment its pipe ends: no new turns go to it
 
 
 class ProcessTurns:
@@ -93,17 +94,20 @@ class ProcessTurns:
         self.workers: list[_Worker] = []
         self._ids = itertools.count(1)
         self._stopping = False
+        self._restarts: set[asyncio.Task] = set()
         self._context = multiprocessing.get_context("spawn")  # fork would copy the loop's threads and sockets
 
     async def start(self) -> None:
         """Start every worker and wait until each has its database, flows and model: a worker that cannot start
         raises ConfigError with its one line."""
         self._stopping = False
-        try:
-            self.workers = list(await asyncio.gather(*(self._spawn(number) for number in range(self.processes))))
-        except BaseException:
+        started = await asyncio.gather(*(self._spawn(number) for number in range(self.processes)),
+                                       return_exceptions=True)
+        self.workers = [worker for worker in started if isinstance(worker, _Worker)]
+        failed = [error for error in started if isinstance(error, BaseException)]
+        if failed:
             await self.stop()
-            raise
+            raise failed[0]
 
     async def _spawn(self, number: int) -> _Worker:
         ours, theirs = socket.socketpair()
@@ -117,6 +121,10 @@ class ProcessTurns:
             hello = await asyncio.wait_for(_read(reader), START_TIMEOUT)
         except (asyncio.IncompleteReadError, TimeoutError, ConnectionError):
             hello = None
+        except asyncio.CancelledError:  # stopped while starting
+            writer.close()
+            process.kill()
+            raise
         if hello != READY:
             writer.close()
             await asyncio.to_thread(process.join, 5)
@@ -127,7 +135,7 @@ class ProcessTurns:
         return worker
 
     async def handle(self, **request: Any) -> TurnResult:
-        alive = [worker for worker in self.workers if worker.listener is not None and not worker.listener.done()]
+        alive = [worker for worker in self.workers if worker.alive]
         if not alive:
             raise TurnFailed("no turn worker is running")
         worker = min(alive, key=lambda candidate: len(candidate.pending))
@@ -153,28 +161,43 @@ class ProcessTurns:
                         future.set_exception(TurnFailed(value))
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
+        except Exception as error:  # noqa: BLE001 - an answer that cannot be read: this worker is done for
+            logger.error("turn worker %d sent an unreadable answer (%s); stopping it", worker.number,
+                         type(error).__name__)
+            worker.process.kill()
+        worker.alive = False
         for future in worker.pending.values():
             if not future.done():
                 future.set_exception(TurnFailed("the turn worker exited"))
         if not self._stopping:
-            worker.process.join(0.5)
+            await asyncio.to_thread(worker.process.join, 2)
             logger.error("turn worker %d exited (code %s); starting another", worker.number, worker.process.exitcode)
-            asyncio.get_running_loop().create_task(self._replace(worker))
+            task = asyncio.get_running_loop().create_task(self._replace(worker))
+            self._restarts.add(task)
+            task.add_done_callback(self._restarts.discard)
 
     async def _replace(self, dead: _Worker) -> None:
-        await asyncio.sleep(RESTART_DELAY)
-        if self._stopping:
+        """Start a worker in the dead one's place; retried with growing pauses (a database that is down now may
+        be back in a minute), while the other workers take the turns."""
+        delay = RESTART_DELAY
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                worker = await self._spawn(dead.number)
+            except ConfigError as error:
+                logger.error("turn worker %d could not be restarted (%s); trying again in %.0f s", dead.number,
+                             error, min(delay * 2, MAX_RESTART_DELAY))
+                delay = min(delay * 2, MAX_RESTART_DELAY)
+                continue
+            self.workers = [worker if each is dead else each for each in self.workers]
             return
-        try:
-            worker = await self._spawn(dead.number)
-        except ConfigError as error:
-            logger.error("turn worker %d could not be restarted: %s", dead.number, error)
-            return
-        self.workers = [worker if each is dead else each for each in self.workers]
 
     async def stop(self) -> None:
         """Close the pipes (a worker finishes its turn in hand, then exits) and wait for the processes."""
         self._stopping = True
+        for task in list(self._restarts):
+            task.cancel()
+        await asyncio.gather(*self._restarts, return_exceptions=True)
         for worker in self.workers:
             worker.writer.close()
         for worker in self.workers:

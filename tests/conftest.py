@@ -71,8 +71,8 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
 
 
 def make_settings(db_url: str, **extra: object) -> Settings:
-    return load_settings(DATABASE_URL=db_url, DATA_KEY=TEST_KEY, APP_ENV="dev", DEFAULT_LANGUAGE="fi",
-                         FLOWS_DIR=str(PROJECT_ROOT / "flows"), **extra)
+    return load_settings(**{"DATABASE_URL": db_url, "DATA_KEY": TEST_KEY, "APP_ENV": "dev", "DEFAULT_LANGUAGE": "fi",
+                            "FLOWS_DIR": str(PROJECT_ROOT / "flows"), **extra})
 
 
 @pytest.fixture

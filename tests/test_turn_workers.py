@@ -5,6 +5,7 @@ import asyncio
 import itertools
 import os
 import re
+import shutil
 import signal
 import time
 
@@ -148,3 +149,31 @@ def test_turn_workers_setting_is_checked():
     assert make_settings("sqlite://").turn_workers == 1
     with pytest.raises(ConfigError, match="TURN_WORKERS"):
         make_settings("sqlite://", TURN_WORKERS=-1)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_a_worker_that_cannot_restart_is_tried_again(services, tmp_path, caplog):
+    """While no worker runs, a turn fails at once (the citizen is asked to write again) instead of waiting; the
+    replacement is retried until what stopped it is mended."""
+    flows = tmp_path / "flows"
+    shutil.copytree(services.settings.flows_dir, flows)
+    turns = ProcessTurns(make_settings(services.settings.database_url, FLOWS_DIR=str(flows)), 1,
+                         classifier=SlowClassifier)
+    await turns.start()
+    try:
+        flows.rename(tmp_path / "flows-away")  # a new worker cannot load its flows now
+        os.kill(turns.workers[0].process.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while "could not be restarted" not in caplog.text:
+            assert time.monotonic() < deadline, "no restart was tried"
+            await asyncio.sleep(0.1)
+        with pytest.raises(TurnFailed, match="no turn worker is running"):
+            await turns.handle(channel="test", external_id="waiting", start=True, update_id=next(UPDATES))
+
+        (tmp_path / "flows-away").rename(flows)
+        while not (turns.workers and turns.workers[0].alive and turns.workers[0].process.is_alive()):
+            assert time.monotonic() < deadline, "the worker was not restarted once the flows were back"
+            await asyncio.sleep(0.1)
+        assert "Asiasi on nyt välitetty" in "\n".join(await walk(turns, "waiting"))
+    finally:
+        await turns.stop()
