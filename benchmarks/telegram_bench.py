@@ -1,15 +1,18 @@
 """Telegram webhook path on loopback: POST updates to the bot's webhook, time the replies at a fake Bot API.
 
-    python benchmarks/telegram_bench.py [--updates 2000] [--chats 50] [--db URL] [--http aiohttp|httpx] [--fake-nlu]
+    python benchmarks/telegram_bench.py [--workers 1] [--updates 2000] [--chats 50] [--db URL]
+                                        [--http aiohttp|httpx] [--fake-nlu]
 
 The bot is the real Application of bot/channels/telegram.py with the webhook server python-telegram-bot
 starts (`updater.start_webhook`, the same call `lahitori run` makes through `run_webhook`), its options
-from `telegram_cli.webhook_options`. The Telegram side runs in a child process on one asyncio loop: the fake Bot
-API (a minimal keep-alive HTTP server) answers at once and notes when each reply arrives, and the citizens
-post the updates. Every chat is a citizen walking the Finnish intake to a handoff
-again and again; a chat sends its next update only when its previous one has been handled, so each reply
-belongs to one update. Latency: from the POST of an update to the fake API receiving its first reply
-(and, second figure, to the update being fully handled, all replies sent).
+from `telegram_cli.webhook_options`, and its turns in `--workers` processes as TURN_WORKERS gives them. The
+Telegram side runs in a child process on one asyncio loop: the fake Bot API (a minimal keep-alive HTTP server)
+answers at once and notes when each reply arrives, and the citizens post the updates (a minimal keep-alive
+client each, so the load generator takes little of the CPU being measured). Every chat is a citizen walking the
+Finnish intake to a handoff again and again; a chat sends its next update only when its previous one has been
+handled, so each reply belongs to one update. Latency: from the POST of an update to the fake API receiving its
+first reply (and, second figure, to the update being fully handled, all replies sent). CPU time is counted per
+process: the bot, its turn workers, and the Telegram side.
 """
 from __future__ import annotations
 
@@ -26,13 +29,14 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from telegram import Update  # noqa: E402
 from telegram.ext import TypeHandler  # noqa: E402
@@ -135,6 +139,28 @@ async def side(control: Connection, done: Connection, updates: int, chats: int) 
     return result
 
 
+async def webhook_client(webhook: str) -> Callable[[bytes | None], Awaitable[None]]:
+    """One keep-alive connection posting JSON to the webhook, as Telegram does: a minimal HTTP/1.1 client, so the
+    load generator takes little of the CPU the bot is measured on (None closes the connection)."""
+    address = urlsplit(webhook)
+    reader, writer = await asyncio.open_connection(address.hostname, address.port)
+    head = (f"POST {address.path} HTTP/1.1\r\nHost: {address.netloc}\r\nContent-Type: application/json\r\n"
+            f"X-Telegram-Bot-Api-Secret-Token: {SECRET}\r\nContent-Length: %d\r\n\r\n").encode()
+
+    async def post(body: bytes | None) -> None:
+        if body is None:
+            writer.close()
+            return
+        writer.write(head % len(body) + body)
+        status = (await reader.readuntil(b"\r\n\r\n")).split(b"\r\n")
+        if status[0].split(b" ")[1] != b"200":
+            raise RuntimeError(f"the webhook answered {status[0].decode()}")
+        length = next((int(line.split(b":", 1)[1]) for line in status[1:] if line.lower().startswith(b"content-length:")), 0)
+        await reader.readexactly(length)
+
+    return post
+
+
 async def post_updates(webhook: str, done: Connection, arrivals: dict[int, list[float]],
                        keyboards: dict[int, list[str]], updates: int, chats: int) -> dict:
     loop = asyncio.get_running_loop()
@@ -152,10 +178,11 @@ async def post_updates(webhook: str, done: Connection, arrivals: dict[int, list[
     first_reply: list[float] = []
     complete: list[float] = []
 
-    async def citizen(client: httpx.AsyncClient, chat: int) -> None:
+    async def citizen(chat: int) -> None:
+        post = await webhook_client(webhook)
         for step in itertools.cycle(range(len(SCRIPT))):
             if next(budget, None) is None:
-                return
+                break
             kind, value = SCRIPT[step]
             if kind == "button":
                 keyboard = keyboards.get(chat) or ["m0:0"]
@@ -164,22 +191,22 @@ async def post_updates(webhook: str, done: Connection, arrivals: dict[int, list[
             waiting[update_id] = future = loop.create_future()
             seen = len(arrivals.get(chat, []))
             posted = time.perf_counter()
-            response = await client.post(webhook, json=make_update(update_id, chat, kind, value),
-                                         headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
-            response.raise_for_status()
+            await post(json.dumps(make_update(update_id, chat, kind, value)).encode())
             handled = await asyncio.wait_for(future, timeout=60)
             del waiting[update_id]
             replies = arrivals.get(chat, [])[seen:]
+            counts.setdefault(step, Counter())[len(replies)] += 1
             if replies:
                 first_reply.append(replies[0] - posted)
             complete.append(handled - posted)
+        await post(None)
 
-    limits = httpx.Limits(max_connections=chats, max_keepalive_connections=chats)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
-        started = time.perf_counter()
-        await asyncio.gather(*(citizen(client, chat_base + n) for n in range(chats)))
-        elapsed = time.perf_counter() - started
-    return dict(first_reply=first_reply, complete=complete, elapsed=elapsed,
+    counts: dict[int, Counter] = {}  # script step -> how many replies its updates got
+    started, cpu = time.perf_counter(), time.process_time()
+    await asyncio.gather(*(citizen(chat_base + n) for n in range(chats)))
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    odd = sum(sum(counter.values()) - max(counter.values()) for counter in counts.values())
+    return dict(first_reply=first_reply, complete=complete, elapsed=elapsed, side_cpu=cpu, odd=odd,
                 replies=sum(len(v) for v in arrivals.values()))
 
 
@@ -189,6 +216,24 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time of these processes so far (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_mib(pids: list[int]) -> list[int]:
+    """Peak resident memory (VmHWM) of these processes, MiB."""
+    peaks = []
+    for pid in pids:
+        line = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("VmHWM"))
+        peaks.append(int(line.split()[1]) // 1024)
+    return peaks
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -229,7 +274,12 @@ async def run(args: argparse.Namespace) -> int:
         from telegram.request import HTTPXRequest
 
         request = HTTPXRequest(connection_pool_size=256)
-    app = build_application(services, token=TOKEN, base_url=f"{api_url}/bot", request=request)
+    turns = None  # threads of the bot's process
+    if args.workers:
+        from bot.turn_workers import ProcessTurns
+
+        turns = ProcessTurns(settings, args.workers, classifier=FakeNLU if args.fake_nlu else None)
+    app = build_application(services, token=TOKEN, base_url=f"{api_url}/bot", request=request, turns=turns)
 
     async def finished(update: Update, _context: object) -> None:
         done_out.send(update.update_id)
@@ -243,10 +293,14 @@ async def run(args: argparse.Namespace) -> int:
                                     allowed_updates=ALLOWED_UPDATES)
     await app.start()
     control.send(f"http://127.0.0.1:{port}/{options['url_path']}")
+    workers = [worker.process.pid for worker in turns.workers] if turns is not None else []
+    cpu, workers_cpu = time.process_time(), cpu_seconds(workers)
     loop, finished_run = asyncio.get_running_loop(), asyncio.get_running_loop().create_future()
     threading.Thread(target=lambda: loop.call_soon_threadsafe(finished_run.set_result, control.recv()),
                      daemon=True).start()  # not the default executor: that one runs the turns
     result = await finished_run
+    cpu, workers_cpu = time.process_time() - cpu, cpu_seconds(workers) - workers_cpu
+    memory = peak_rss_mib([os.getpid(), *workers])
     done_out.send(None)
     side.join(10)
     await app.updater.stop()
@@ -259,14 +313,19 @@ async def run(args: argparse.Namespace) -> int:
     where = "sqlite (temp file)" if not args.db else services.db.url.render_as_string(hide_password=True)
     complete, first = result["complete"], result["first_reply"]
     print(f"telegram webhook benchmark: {len(complete)} updates, {args.chats} chats, {where}, nlu={nlu}, http={args.http}, "
+          f"turn workers {args.workers}, "
           f"{os.cpu_count()} CPUs")
     print(f"throughput: {len(complete) / result['elapsed']:.1f} updates/s ({result['elapsed']:.2f} s)")
     ms = [value * 1000 for value in first]
     print(f"POST -> first reply at the Bot API: median {statistics.median(ms):.1f} ms, p99 {percentile(ms, 0.99):.1f} ms")
     ms = [value * 1000 for value in complete]
     print(f"POST -> update fully handled:      median {statistics.median(ms):.1f} ms, p99 {percentile(ms, 0.99):.1f} ms")
+    per_update = lambda seconds: f"{seconds / len(complete) * 1000:.2f} ms"  # noqa: E731
+    print(f"CPU per update: bot {per_update(cpu)}" + (f" + turn workers {per_update(workers_cpu)}" if workers else "")
+          + f"; Telegram side (citizens and fake API) {per_update(result['side_cpu'])}")
+    print(f"peak memory: bot {memory[0]} MiB" + "".join(f", worker {mib} MiB" for mib in memory[1:]))
     print(f"replies sent: {result['replies']}; updates without a reply: {len(complete) - len(first)}; "
-          f"handoffs created: {handoffs}")
+          f"handoffs created: {handoffs}; updates answered unlike the others of their step: {result['odd']}")
     return 0
 
 
@@ -277,6 +336,8 @@ def main() -> int:
     parser.add_argument("--db", help="database URL (default: a new SQLite file)")
     parser.add_argument("--http", choices=["aiohttp", "httpx"], default="aiohttp",
                         help="the Bot API client: the bot's default aiohttp, or python-telegram-bot's httpx")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="turn worker processes, as TURN_WORKERS (default 1; 0: turns in threads of the bot)")
     parser.add_argument("--fake-nlu", action="store_true", help="a constant classifier instead of the embedded one")
     return asyncio.run(run(parser.parse_args()))
 
