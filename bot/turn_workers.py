@@ -229,7 +229,8 @@ def serve(sock: socket.socket, settings: Settings, classifier: Callable[[], obje
     from bot.flowspec.registry import FlowsInvalid
     from bot.services import build
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C stops the bot, which then closes the pipe
+    for stop in (signal.SIGINT, signal.SIGTERM):  # Ctrl+C and systemd signal the whole process group: the bot
+        signal.signal(stop, signal.SIG_IGN)        # finishes its turns, then closes the pipe, and the worker exits
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stream = sock.makefile("rwb")
     try:

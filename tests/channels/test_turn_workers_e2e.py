@@ -42,14 +42,18 @@ class Unobserved(RunningBot):
         pass
 
 
-async def test_lahitori_run_serves_citizens_through_its_turn_workers(front, channel_services, telegram_http):  # noqa: ANN001
-    """The real command, as an operator starts it: environment only, two turn workers, Ctrl+C to stop."""
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "systemd"])
+async def test_lahitori_run_serves_citizens_through_its_turn_workers(stop, front, channel_services,  # noqa: ANN001
+                                                                     telegram_http):
+    """The real command, as an operator starts it: environment only, two turn workers; stopped by a signal to its
+    whole process group, as Ctrl+C and systemd send it."""
     token = f"{next(BOT_IDS)}:{TOKEN_TAIL}"
     env = {"PATH": os.environ["PATH"], "DATABASE_URL": channel_services.settings.database_url, "DATA_KEY": TEST_KEY,
            "TELEGRAM_TOKEN": token, "TELEGRAM_API_URL": f"{front.url}/bot", "TELEGRAM_POLL_INTERVAL": "0.05",
            "TURN_WORKERS": "2"}
     process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", cwd=PROJECT_ROOT, env=env,
-                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                                                   start_new_session=True)
     try:
         citizen = TelegramCitizen(bot=Unobserved(application=None, front=front, token=token), http=telegram_http,
                                   chat_id=5301, lang="sv")
@@ -62,10 +66,18 @@ async def test_lahitori_run_serves_citizens_through_its_turn_workers(front, chan
         await citizen.press("Ja, jag vill bli kontaktad", keyboard=offer.buttons, message_id=offer.message_id)
         await citizen.wait_for(lambda message: "Berätta med egna ord" in message.text, after=seen)
     finally:
-        process.send_signal(signal.SIGINT)
-        stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+        os.killpg(process.pid, stop)
+        _, stderr = await asyncio.wait_for(process.communicate(), 30)
     log = stderr.decode()
     assert process.returncode == 0, log[-2000:]
+    for _ in range(100):  # the workers (same process group) leave once the bot has closed their pipes
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("turn workers outlived the bot")
     assert "long polling, turn workers: 2" in log and "Traceback" not in log
     with channel_services.sessions() as session:  # written by the workers, read here
         assert session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 3
