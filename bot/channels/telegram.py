@@ -223,7 +223,11 @@ class TelegramChannel:
                     await query.edit_message_reply_markup(reply_markup=None)
         replies = [Reply(text=text, buttons=tuple(Button(label, data) for label, data in buttons))
                    for text, buttons in answer.messages]
-        await self.send_replies(context.bot, answer.chat_id, replies)
+        sent: dict[int, list[int]] = {}
+        await self.send_replies(context.bot, answer.chat_id, replies,
+                                on_sent=lambda index, message_id: sent.setdefault(index, []).append(message_id))
+        if answer.cases:  # case cards carry a citizen's words: kept by case, to be deleted if consent goes
+            await asyncio.to_thread(self.desk.remember, answer.chat_id, sent, answer.cases)
         return True
 
     async def on_group_link(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -265,38 +269,45 @@ class TelegramChannel:
         except TelegramError as error:  # an old query cannot be answered; the turn still runs
             logger.info("callback query not answered: %s", type(error).__name__)
 
-    async def send_replies(self, bot, chat_id: int, replies: list[Reply]) -> bool:  # noqa: ANN001
-        for reply in replies:
+    async def send_replies(self, bot, chat_id: int, replies: list[Reply], *,  # noqa: ANN001
+                           on_sent: Callable[[int, int], object] | None = None) -> bool:
+        """Send the replies in order; `on_sent(reply index, message id)` for each message that went."""
+        for index, reply in enumerate(replies):
             for text, markup in render(reply):
-                if not await self.send(bot, chat_id, text, markup):
+                message_id = await self.send(bot, chat_id, text, markup)
+                if message_id is None:
                     return False  # never send a later message without the earlier one
+                if on_sent is not None:
+                    on_sent(index, message_id)
         return True
 
-    async def send(self, bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> bool:  # noqa: ANN001
-        """Send one message; retry network errors and flood waits, stop on a block or a bad request."""
+    async def send(self, bot, chat_id: int, text: str,  # noqa: ANN001
+                   markup: InlineKeyboardMarkup | None) -> int | None:
+        """Send one message (its id, or None); retry network errors and flood waits, stop on a block or a bad
+        request."""
         for attempt in range(1, self.attempts + 1):
             try:
-                await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
-                                       link_preview_options=LinkPreviewOptions(is_disabled=True))
-                return True
+                message = await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
+                                                 link_preview_options=LinkPreviewOptions(is_disabled=True))
+                return message.message_id
             except Forbidden:
                 await asyncio.to_thread(self.mark_blocked, chat_id)
-                return False
+                return None
             except RetryAfter as error:
                 delay = retry_seconds(error)
                 if delay > MAX_FLOOD_WAIT:
                     logger.error("flood wait of %.0f s: message dropped", delay)
-                    return False
+                    return None
             except BadRequest as error:  # a subclass of NetworkError, but retrying cannot help
                 logger.error("message rejected by Telegram: %s", type(error).__name__)
-                return False
+                return None
             except NetworkError as error:
                 delay = self.backoff * 2 ** (attempt - 1) * random.uniform(0.8, 1.2)
                 logger.warning("send failed (%s), attempt %d of %d", type(error).__name__, attempt, self.attempts)
             if attempt < self.attempts:
                 await self.sleep(delay)
         logger.error("message not delivered after %d attempts", self.attempts)
-        return False
+        return None
 
     def mark_blocked(self, chat_id: int) -> None:
         logger.info("the citizen has blocked the bot; marking blocked")

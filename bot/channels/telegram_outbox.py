@@ -16,7 +16,7 @@ from bot.db.models import Handoff, Outbox
 from bot.dialogue.models import Button, Reply
 from bot.handoff import relay
 from bot.handoff.escalation import escalate_due
-from bot.handoff.outbox import Dispatcher, PermanentSendError
+from bot.handoff.outbox import RETRACT, Dispatcher, PermanentSendError, remember_staff_messages
 from bot.i18n import N_
 from bot.services import Services
 
@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 ESCALATE_EVERY = 60.0  # seconds
 CITIZEN_KINDS = {"case_claimed", "case_reassigned", "case_closed_feedback", "relay_out"}
 CARD_KINDS = {"handoff_new", "handoff_given", "handoff_escalated"}
+CONTENT_KINDS = CARD_KINDS | {"relay_in", "case_addition"}  # carry the citizen's words: retracted on withdrawal
 
 CLAIMED = N_("{who} now has your case.")
 CLAIMED_CHAT = N_("You can write here: your messages go to {name}, who will answer in this chat.")
@@ -52,10 +53,18 @@ class OutboxSender:
         self.services, self.bot, self.desk = services, bot, desk
 
     async def __call__(self, row: Outbox) -> None:
+        if row.kind == RETRACT:
+            await self.retract(row)
+            return
         try:
+            sent = []
             for text, markup in self.render(row):
-                await self.bot.send_message(row.recipient, text, parse_mode=ParseMode.HTML, reply_markup=markup,
-                                            link_preview_options=LinkPreviewOptions(is_disabled=True))
+                message = await self.bot.send_message(row.recipient, text, parse_mode=ParseMode.HTML,
+                                                      reply_markup=markup,
+                                                      link_preview_options=LinkPreviewOptions(is_disabled=True))
+                sent.append(message.message_id)
+            if row.kind in CONTENT_KINDS and row.handoff_id is not None:
+                await asyncio.to_thread(self.remember, row.handoff_id, row.recipient, sent)
         except Forbidden as error:
             if row.kind in CITIZEN_KINDS:
                 await asyncio.to_thread(self.citizen_blocked, row)
@@ -65,6 +74,19 @@ class OutboxSender:
         except BadRequest as error:
             logger.error("Telegram rejected outbox %d (%s): %s", row.id, row.kind, type(error).__name__)
             raise PermanentSendError(type(error).__name__) from error
+
+    def remember(self, handoff_id: int, chat_id: str, message_ids: list[int]) -> None:
+        with self.services.sessions.begin() as session:
+            remember_staff_messages(session, handoff_id=handoff_id, chat_id=chat_id, message_ids=message_ids,
+                                    now=self.services.clock())
+
+    async def retract(self, row: Outbox) -> None:
+        """Delete earlier staff messages about a withdrawn case; one already gone or too old is passed over."""
+        for message_id in row.payload.get("messages", []):
+            try:
+                await self.bot.delete_message(row.recipient, message_id)
+            except (BadRequest, Forbidden) as error:
+                logger.info("staff message not deleted (outbox %d): %s", row.id, type(error).__name__)
 
     def render(self, row: Outbox) -> list:
         payload, kind = row.payload, row.kind

@@ -23,7 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from bot.db.models import Coordinator, Handoff
 from bot.handoff import staff
 from bot.handoff.audit import record
-from bot.handoff.outbox import case_card, staff_language
+from bot.handoff.outbox import case_card, remember_staff_messages, staff_language
 from bot.i18n import N_, I18n
 from bot.services import Services
 
@@ -101,6 +101,7 @@ class StaffReply:
     chat_id: int
     messages: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
     note: str | None = None  # a short callback-query answer
+    cases: dict[int, int] = field(default_factory=dict)  # message index -> the case whose card it is
 
     def add(self, text: str, buttons: list[tuple[str, str]] | None = None) -> None:
         self.messages.append((text, buttons or []))
@@ -317,6 +318,15 @@ class StaffDesk:
              **extra: Any) -> None:
         text, buttons = self.render_card(card, lang, now, header=header, **extra)
         reply.add(text, buttons)
+        reply.cases[len(reply.messages) - 1] = card["handoff_id"]
+
+    def remember(self, chat_id: int, sent: dict[int, list[int]], cases: dict[int, int]) -> None:
+        """The cards just sent, kept by case so that a withdrawal can delete them (outbox.retract_staff_messages)."""
+        with self.services.sessions.begin() as session:
+            for index, handoff_id in cases.items():
+                if sent.get(index):
+                    remember_staff_messages(session, handoff_id=handoff_id, chat_id=str(chat_id),
+                                            message_ids=sent[index], now=self.services.clock())
 
     def answer(self, slot: str, card: dict[str, Any], lang: str) -> str:
         """What the citizen chose, in the words of the flows' option they pressed ("Lähiviikkoina", "Borgå")."""

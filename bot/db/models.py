@@ -240,7 +240,8 @@ class Outbox(Base):
     channel: Mapped[str] = mapped_column(String(16))
     recipient: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32))
-    payload: Mapped[dict] = mapped_column(EncryptedJSON)
+    payload: Mapped[dict] = mapped_column(EncryptedJSON)  # emptied once sent or given up: no copies kept
+    handoff_id: Mapped[int | None] = mapped_column(Integer, index=True)  # the case; a withdrawn case's rows go unsent
     dedupe_key: Mapped[str] = mapped_column(String(96), unique=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -271,3 +272,17 @@ class StaffLinkCode(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     created_by: Mapped[str] = mapped_column(String(48))  # admin | coordinator:ID, as in AuditEvent.actor
+
+
+class StaffMessage(Base):
+    """A message the bot sent to staff that carries a citizen's words (a case card, a relayed message or an
+    addition): kept so it can be deleted from Telegram when the citizen withdraws consent or deletes their data.
+    Ids only, no content; Telegram lets a bot delete its messages for 48 hours."""
+
+    __tablename__ = "staff_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoff.id", ondelete="CASCADE"), index=True)
+    chat_id: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

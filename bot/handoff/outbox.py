@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, object_session, sessionmaker
 
-from bot.db.models import Coordinator, Handoff, Outbox, Unit
+from bot.db.models import Coordinator, Handoff, Outbox, StaffMessage, Unit
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def enqueue(session: Session, *, channel: str, recipient: str, kind: str, payloa
     statement = (
         insert(Outbox)
         .values(channel=channel, recipient=str(recipient), kind=kind, payload=payload, dedupe_key=dedupe_key,
-                attempts=0, created_at=now, next_attempt_at=now)
+                handoff_id=payload.get("handoff_id"), attempts=0, created_at=now, next_attempt_at=now)
         .on_conflict_do_nothing(index_elements=[Outbox.dedupe_key])
         .returning(Outbox.id)
     )
@@ -57,6 +57,50 @@ def enqueue(session: Session, *, channel: str, recipient: str, kind: str, payloa
     if row_id is None:
         logger.debug("outbox: %s already queued", kind)
     return row_id
+
+
+def drop_unsent(session: Session, handoff_ids: list[int]) -> int:
+    """A withdrawn or deleted case: what is still queued about it (cards, the citizen's words, a coordinator's
+    reply) is not sent; the rows go, with their content. How many went."""
+    if not handoff_ids:
+        return 0
+    return session.execute(delete(Outbox).where(Outbox.handoff_id.in_(handoff_ids), Outbox.sent_at.is_(None),
+                                                Outbox.failed_at.is_(None))).rowcount
+
+
+RETRACT_WITHIN = timedelta(hours=47)  # Telegram lets a bot delete its messages for 48 hours
+RETRACT = "retract"  # an outbox row that deletes earlier staff messages; carries message ids only
+
+
+def remember_staff_messages(session: Session, *, handoff_id: int, chat_id: str, message_ids: list[int],
+                            now: datetime) -> None:
+    """Note what was sent to staff with a citizen's words, so it can be retracted; if the case was withdrawn or
+    deleted while the messages were on their way, retract them at once."""
+    handoff = session.get(Handoff, handoff_id)
+    if handoff is None or handoff.status == "cancelled":
+        enqueue(session, channel=STAFF_CHANNEL, recipient=chat_id, kind=RETRACT, payload={"messages": message_ids},
+                dedupe_key=f"{RETRACT}:{chat_id}:{max(message_ids)}", now=now)
+        return
+    session.add_all(StaffMessage(handoff_id=handoff_id, chat_id=str(chat_id), message_id=message_id, sent_at=now)
+                    for message_id in message_ids)
+
+
+def retract_staff_messages(session: Session, handoff_ids: list[int], *, now: datetime) -> int:
+    """Queue the deletion of what staff chats got of these cases (what Telegram still lets the bot delete);
+    the number of messages."""
+    if not handoff_ids:
+        return 0
+    rows = session.execute(select(StaffMessage.chat_id, StaffMessage.message_id, StaffMessage.sent_at)
+                           .where(StaffMessage.handoff_id.in_(handoff_ids))).all()
+    by_chat: dict[str, list[int]] = {}
+    for chat_id, message_id, sent_at in rows:
+        if sent_at > now - RETRACT_WITHIN:
+            by_chat.setdefault(chat_id, []).append(message_id)
+    for chat_id, message_ids in by_chat.items():
+        enqueue(session, channel=STAFF_CHANNEL, recipient=chat_id, kind=RETRACT, payload={"messages": message_ids},
+                dedupe_key=f"{RETRACT}:{chat_id}:{max(message_ids)}", now=now)
+    session.execute(delete(StaffMessage).where(StaffMessage.handoff_id.in_(handoff_ids)))
+    return sum(len(message_ids) for message_ids in by_chat.values())
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -114,8 +158,8 @@ def notify_coordinator(session: Session, *, coordinator: Coordinator | None, han
     if coordinator is None or not coordinator.active or not coordinator.telegram_chat_id:
         return False
     enqueue(session, channel=STAFF_CHANNEL, recipient=coordinator.telegram_chat_id, kind=kind,
-            payload={**extra, "lang": staff_language(coordinator), "card": case_card(handoff)}, dedupe_key=dedupe_key,
-            now=now)
+            payload={**extra, "handoff_id": handoff.id, "lang": staff_language(coordinator), "card": case_card(handoff)},
+            dedupe_key=dedupe_key, now=now)
     return True
 
 
@@ -125,8 +169,8 @@ def notify_unit_group(session: Session, *, unit: Unit, handoff: Handoff, kind: s
     if not unit.staff_chat_id:
         return False
     enqueue(session, channel=STAFF_CHANNEL, recipient=unit.staff_chat_id, kind=kind,
-            payload={**extra, "lang": staff_language(unit), "card": card_for_unit_group(handoff)}, dedupe_key=dedupe_key,
-            now=now)
+            payload={**extra, "handoff_id": handoff.id, "lang": staff_language(unit), "card": card_for_unit_group(handoff)},
+            dedupe_key=dedupe_key, now=now)
     return True
 
 
@@ -226,7 +270,7 @@ class Dispatcher:
         now = self.clock()
         with self.sessions() as session, session.begin():
             session.execute(update(Outbox).where(Outbox.id == row.id, Outbox.sent_at.is_(None))
-                            .values(sent_at=now, attempts=Outbox.attempts + 1, last_error=None))
+                            .values(sent_at=now, attempts=Outbox.attempts + 1, last_error=None, payload={}))
         logger.info("outbox %d (%s) sent after %d attempt(s)", row.id, row.kind, row.attempts + 1)
 
     def mark_failed(self, row: Outbox, error: Exception) -> str:
@@ -235,7 +279,7 @@ class Dispatcher:
         attempts = row.attempts + 1
         values: dict[str, Any] = {"attempts": attempts, "last_error": type(error).__name__[:200]}
         if isinstance(error, PermanentSendError) or attempts >= self.max_attempts:
-            values["failed_at"] = now
+            values["failed_at"], values["payload"] = now, {}
             outcome = "failed"
             logger.error("outbox %d (%s) failed for good after %d attempt(s): %s", row.id, row.kind, attempts,
                          type(error).__name__)

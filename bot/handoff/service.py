@@ -17,6 +17,7 @@ from bot.dialogue.ports import HandoffInfo, Proposal, UnitContact
 from bot.handoff import consent as consent_rules
 from bot.handoff.audit import record
 from bot.handoff.hours import expected_contact
+from bot.handoff.outbox import drop_unsent, retract_staff_messages
 from bot.handoff import relay
 from bot.handoff.routing import OPEN_STATUSES, choose, is_absent, last_coordinator, units_for
 from bot.i18n import I18n, N_
@@ -229,7 +230,12 @@ class StoreActions:
                                          .order_by(Handoff.id)))
 
     def _tell_staff_cancelled(self, cases: list[Handoff], *, reason: str) -> None:
-        """Tell whoever had an open case that it is gone and why; the citizen's conversation leaves relay mode."""
+        """Nothing more goes out about any of the citizen's cases, and what staff chats got of them is deleted
+        (within Telegram's 48 hours); whoever had an open case is told it is gone and why; the citizen's
+        conversation leaves relay mode."""
+        every_case = list(self.session.scalars(select(Handoff.id).where(Handoff.citizen_id == self.citizen.id)))
+        drop_unsent(self.session, every_case)
+        retract_staff_messages(self.session, every_case, now=self.now)
         for handoff in cases:
             relay.to_staff(self.session, handoff, kind="case_withdrawn", dedupe_key=f"case_withdrawn:{handoff.id}",
                            now=self.now, reason=reason)

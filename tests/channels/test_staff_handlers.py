@@ -23,7 +23,7 @@ from bot.channels import telegram_staff as desk_module
 from bot.channels.telegram_outbox import OutboxWorker
 from bot.channels.telegram_staff import ERRORS, parse_until
 from bot.db.models import (Absence, AuditEvent, Citizen, Conversation, Coordinator, Handoff, MessageLog, Need,
-                           Outbox, Unit)
+                           Outbox, StaffMessage, Unit)
 from bot.handoff import consent as consent_rules
 from bot.handoff import staff
 from bot.handoff.outbox import case_card, notify_handoff_created
@@ -403,6 +403,34 @@ async def test_a_relay_to_a_citizen_who_blocked_the_bot_is_reported_to_the_coord
     [refused] = await bot.say(SARI, f"/reply {case} Oletteko siellä?")
     assert refused["text"] == bot.said(ERRORS[staff.CitizenUnreachable], case=case)
     assert len(outbox(staff_services, "relay_out")) == 1
+
+
+async def test_what_staff_got_of_a_case_is_deleted_when_the_citizen_withdraws(bot, staff_services):
+    """The card the outbox sent and the card Sari asked for are noted by id (no content) and deleted from her
+    chat when the citizen withdraws consent; she is told why."""
+    link(staff_services, "Sari", SARI)
+    case = make_case(staff_services)
+    await bot.deliver()
+    await bot.say(SARI, f"/case {case}")
+    with staff_services.sessions() as session:
+        noted = list(session.execute(select(StaffMessage.chat_id, StaffMessage.message_id)
+                                     .where(StaffMessage.handoff_id == case).order_by(StaffMessage.id)))
+    sent_ids = [call_index + 1 for call_index, (api, params) in enumerate(bot.request.calls)
+                if api == "sendMessage" and int(params["chat_id"]) == SARI]
+    assert [(chat, message) for chat, message in noted] == [(str(SARI), message) for message in sent_ids]
+    assert len(noted) == 2
+
+    menu = await bot.say(CITIZEN, "/mydata")
+    [withdraw] = [button["callback_data"] for message in menu for row in message.get("reply_markup", {}).get(
+        "inline_keyboard", []) for button in row if button["callback_data"].endswith(":withdraw")]
+    await bot.press(CITIZEN, withdraw)
+    await bot.deliver()
+    assert [(int(p["chat_id"]), p["message_id"]) for p in bot.request.sent("deleteMessage")] == [
+        (SARI, message) for message in sent_ids]
+    told = [p["text"] for p in bot.request.sent() if int(p["chat_id"]) == SARI]
+    assert told[-1] == bot.said(telegram_outbox.WITHDRAWN["consent_withdrawn"], case=case)
+    with staff_services.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(StaffMessage)) == 0
 
 
 # Rendering ---------------------------------------------------------------------------------------------------

@@ -2,11 +2,15 @@
 the case or withdraw it, and a returning citizen goes back to the same coordinator. Both databases, fi and sv."""
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import select, text
 
-from bot.db.models import AuditEvent, Citizen, Conversation, Coordinator, Feedback, Handoff, MessageLog, Outbox
+from bot.db.models import (AuditEvent, Citizen, Conversation, Coordinator, Feedback, Handoff, MessageLog, Outbox,
+                           StaffMessage)
 from bot.handoff import staff
+from bot.handoff.outbox import Dispatcher, remember_staff_messages
 from tests.auxil.chat import Chat
 
 STAFF_CHATS = {"Sari": "9001", "Anna": "9002", "Mikko": "9003"}
@@ -443,6 +447,64 @@ def test_deleting_everything_in_relay_tells_the_holder(bot):
     assert gone.recipient == STAFF_CHATS["Sari"]
     assert subset(gone.payload, {"handoff_id": case, "reason": "data_deleted"})
     assert transcript(bot) == []
+
+
+def staff_messages(services) -> list[tuple[int, str, int]]:
+    with services.sessions() as session:
+        return [tuple(row) for row in session.execute(select(StaffMessage.handoff_id, StaffMessage.chat_id,
+                                                             StaffMessage.message_id).order_by(StaffMessage.id))]
+
+
+def sent_to_staff(services, case: int, chat_id: str, *message_ids: int) -> None:
+    """What the Telegram sender notes after delivering a card or the citizen's words (telegram_outbox.py)."""
+    with services.sessions.begin() as session:
+        remember_staff_messages(session, handoff_id=case, chat_id=chat_id, message_ids=list(message_ids),
+                                now=services.clock())
+
+
+@pytest.mark.parametrize("command", ["withdraw", "delete"])
+def test_withdrawal_drops_what_is_queued_and_retracts_what_staff_got(bot, clock, command):
+    """Nothing more about the case leaves the bot, and the cards and messages Telegram still lets the bot delete
+    (48 hours) are deleted from the staff chats: the citizen's words do not stay behind."""
+    chat, case = in_relay(bot, "fi")
+    sent_to_staff(bot, case, STAFF_CHATS["Sari"], 501)  # the card, two days ago: too old to delete
+    clock.advance(hours=47, minutes=30)
+    sent_to_staff(bot, case, STAFF_CHATS["Sari"], 601, 602)  # the card shown again, in two parts
+    chat.say("Isä kaatui eilen")  # relayed to Sari, still queued when the citizen withdraws
+    assert [row.payload["text"] for row in outbox(bot, "relay_in")] == ["Isä kaatui eilen"]
+    if command == "withdraw":
+        chat.say("/mydata")
+        press_key(chat, "withdraw")
+    else:
+        chat.say("/delete")
+        press_key(chat, "yes")
+
+    assert outbox(bot, "relay_in") == [] and outbox(bot, "handoff_new") == [], "queued words and cards are not sent"
+    [retract] = outbox(bot, "retract")
+    assert (retract.recipient, retract.payload) == (STAFF_CHATS["Sari"], {"messages": [601, 602]})
+    assert staff_messages(bot) == []
+    assert [row.recipient for row in outbox(bot, "case_withdrawn")] == [STAFF_CHATS["Sari"]]
+
+
+def test_a_card_that_arrives_after_the_withdrawal_is_retracted_at_once(bot):
+    chat, case = in_relay(bot, "fi")
+    chat.say("/mydata")
+    press_key(chat, "withdraw")
+    sent_to_staff(bot, case, STAFF_CHATS["Sari"], 701)  # it was on its way while the citizen withdrew
+    assert staff_messages(bot) == []
+    assert [row.payload for row in outbox(bot, "retract")] == [{"messages": [701]}]
+
+
+def test_sent_notifications_keep_no_copy_of_the_words(bot):
+    chat, case = in_relay(bot, "fi")
+    chat.say("Isä kaatui eilen")
+    dispatcher = Dispatcher(bot.sessions, send=lambda row: None, clock=bot.clock)
+    report = asyncio.run(dispatcher.run_once())
+    assert report.sent >= 2  # the card and the relayed words at least
+    with bot.sessions() as session:
+        rows = list(session.scalars(select(Outbox)))
+    assert rows and all(row.sent_at is not None and row.payload == {} for row in rows)
+    assert {row.handoff_id for row in rows} == {case}
 
 
 # 7. Routing continuity ---------------------------------------------------------------------------------------
