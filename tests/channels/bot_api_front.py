@@ -9,7 +9,7 @@ emulator unchanged, and patches only these gaps:
   request's own parameters echoed into the message (`chat_id`, `parse_mode`, `link_preview_options` as a JSON
   string, ...) are removed, since python-telegram-bot cannot read them as Message fields.
 - getUpdates: callback queries lack `chat_instance`: added; message dates in milliseconds: turned into seconds.
-- editMessageText / editMessageReplyMarkup / answerCallbackQuery return null: answered `true`.
+- editMessageText / editMessageReplyMarkup / answerCallbackQuery / deleteMessage return null: answered `true`.
 - setMyCommands, getMyCommands, deleteMyCommands, sendChatAction, setChatMenuButton: missing in the emulator:
   answered here (`setMyCommands` is remembered per language so tests can read what was registered).
 - Client routes (/sendMessage, /sendCommand, /sendCallback) without `botToken`, or a command without
@@ -39,7 +39,7 @@ import tornado.netutil
 import tornado.web
 
 LOCAL = {"setMyCommands": True, "deleteMyCommands": True, "sendChatAction": True, "setChatMenuButton": True}
-TRUE_WHEN_NULL = {"editMessageText", "editMessageReplyMarkup", "answerCallbackQuery", "deleteWebhook"}
+TRUE_WHEN_NULL = {"editMessageText", "editMessageReplyMarkup", "answerCallbackQuery", "deleteWebhook", "deleteMessage"}
 CLIENT_ROUTES = {"sendMessage", "sendCommand", "sendCallback", "getUpdates", "getUpdatesHistory"}
 # Request parameters the emulator echoes into the sent message (still JSON-encoded strings): not Message fields.
 ECHOED = ("chat_id", "parse_mode", "link_preview_options", "disable_notification", "protect_content", "reply_parameters")

@@ -3,6 +3,7 @@ a chat case from /start to the rating, in fi and sv; notifications queued during
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections import Counter
 from datetime import timedelta
@@ -126,6 +127,39 @@ async def test_a_chat_case_from_start_to_rating(script, citizen_factory, channel
     assert transcript == [("system", "out", "[case_claimed]"), ("coordinator", "out", first),
                           ("coordinator", "out", second), ("citizen", "in", t["citizen_says"]),
                           ("coordinator", "out", third), ("system", "out", "[case_closed_feedback]")]
+
+
+async def test_a_withdrawal_deletes_the_case_from_the_coordinators_chat(citizen_factory, channel_services, front,
+                                                                       caplog):
+    """Whatever the coordinator's chat got with the citizen's words (the card, the card shown again after the
+    claim, a relayed message) is deleted there when the citizen withdraws consent; the notice stays."""
+    caplog.set_level(logging.INFO, logger="bot.channels.telegram_outbox")
+    s, t = FI, STAFF["fi"]
+    citizen = citizen_factory(s["chat"], "fi")
+    coordinator = citizen_factory(t["coordinator_chat"], "fi")
+    await coordinator.send(f"/link {link_code(channel_services, s['coordinator'])}")
+    await walk_to_consent(citizen, s)
+    await citizen.press(s["consent_yes"])
+    with channel_services.sessions() as session:
+        case = session.scalars(select(Handoff.id)).one()
+    card = await coordinator.wait_for(lambda m: f"s:claim:{case}" in dict(m.buttons).values())
+    claimed = await coordinator.press(data=f"s:claim:{case}", message_id=card.message_id)
+    await citizen.send(t["citizen_says"])
+    relayed = await coordinator.wait_for(lambda m: t["citizen_says"] in m.text)
+    words = [card.message_id, claimed[-1].message_id, relayed.message_id]
+
+    mark = len(coordinator.received)
+    menu = await citizen.send("/mydata")
+    [withdraw] = [data for message in menu for _, data in message.buttons if data.endswith(":withdraw")]
+    await citizen.press(data=withdraw, keyboard=menu[-1].buttons, message_id=menu[-1].message_id)
+    notice = await coordinator.wait_for(lambda m: f"#{case}" in m.text, after=mark)
+    assert case_of(notice) == case and t["citizen_says"] not in notice.text and s["need"] not in notice.text
+    for _ in range(200):  # the retraction is its own outbox row; the job runs every 0.05 s here
+        if len(front.sent("deleteMessage", coordinator.chat_id)) >= len(words):
+            break
+        await asyncio.sleep(0.05)
+    assert sorted(int(p["message_id"]) for p in front.sent("deleteMessage", coordinator.chat_id)) == sorted(words)
+    assert "staff message not deleted" not in caplog.text, "the emulator found and deleted each one"
 
 
 # An outage of the Bot API -------------------------------------------------------------------------------------
