@@ -30,6 +30,7 @@ from typing import Any, Protocol
 
 from bot.config import ConfigError, Settings
 from bot.conversation import TurnResult, TurnRunner
+from nlu.types import Prediction
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +67,23 @@ class ThreadTurns:
 
     async def handle(self, **request: Any) -> TurnResult:
         return await asyncio.to_thread(self.runner.handle, **request)
+
+
+class ClassifierInWorkers:
+    """The bot process's classifier when the turns run in workers: it never classifies (the workers load the
+    model), so the process does not hold one (about 35 MiB)."""
+
+    def predict(self, text: str) -> Prediction:
+        raise RuntimeError("with TURN_WORKERS the turns, and the classifier, run in the worker processes")
+
+
+def prepare_model(settings: Settings) -> None:
+    """Train the embedded model here if it must be (missing or older than its data), so that the workers only load
+    it and do not all train and write it at once."""
+    from nlu.factory import load_or_train, needs_training
+
+    if needs_training(model_path=settings.nlu_model_path, data_dir=settings.nlu_data_dir):
+        load_or_train(model_path=settings.nlu_model_path, data_dir=settings.nlu_data_dir)
 
 
 # The bot's side -------------------------------------------------------------------------------------------------

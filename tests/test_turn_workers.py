@@ -15,7 +15,7 @@ from sqlalchemy import func, select, text
 from bot.config import ConfigError
 from bot.conversation import TurnRunner
 from bot.db.models import Conversation, Handoff, MessageLog, ProcessedUpdate
-from bot.turn_workers import ProcessTurns, ThreadTurns, TurnFailed
+from bot.turn_workers import ClassifierInWorkers, ProcessTurns, ThreadTurns, TurnFailed, prepare_model
 from nlu.types import Prediction
 from tests.auxil.nlu import KeywordClassifier
 from tests.conftest import make_settings
@@ -177,3 +177,15 @@ async def test_a_worker_that_cannot_restart_is_tried_again(services, tmp_path, c
         assert "Asiasi on nyt välitetty" in "\n".join(await walk(turns, "waiting"))
     finally:
         await turns.stop()
+
+
+def test_the_bot_process_trains_a_missing_model_once_for_its_workers(tmp_path):
+    model = tmp_path / "embedded.joblib"
+    settings = make_settings("sqlite://", NLU_MODEL_PATH=str(model))
+    prepare_model(settings)
+    assert model.is_file()
+    trained_at = model.stat().st_mtime_ns
+    prepare_model(settings)  # up to date: the workers will load it as it is
+    assert model.stat().st_mtime_ns == trained_at
+    with pytest.raises(RuntimeError, match="worker processes"):
+        ClassifierInWorkers().predict("hei")

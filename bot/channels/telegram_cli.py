@@ -72,13 +72,17 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from bot.channels.telegram import ALLOWED_UPDATES, build_application
     from bot.services import build
-    from bot.turn_workers import ProcessTurns
+    from bot.turn_workers import ClassifierInWorkers, ProcessTurns, prepare_model
 
     settings = load_settings(**({"DATABASE_URL": args.db} if args.db else {}))
     token = check_token(settings)
     webhook = webhook_options(settings, token) if args.webhook or settings.webhook_url else None
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry the URL, and so the token
-    services = build(settings)
+    if settings.turn_workers:
+        prepare_model(settings)
+        services = build(settings, classifier=ClassifierInWorkers())
+    else:
+        services = build(settings)
     try:
         asyncio.run(probe(token, settings.telegram_api_url))
         turns = ProcessTurns(settings, settings.turn_workers) if settings.turn_workers else None  # started in post_init
