@@ -250,13 +250,17 @@ async def run(args: argparse.Namespace) -> int:
                              TELEGRAM_TOKEN=TOKEN, WEBHOOK_URL="https://bench.invalid/tg", WEBHOOK_SECRET=SECRET,
                              WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=port)
     nlu, classifier = "fake", FakeNLU()
-    if not args.fake_nlu:
-        try:
-            from bot.services import build_classifier
+    if args.workers:  # as `lahitori run` does: the workers load the model, the bot process holds none
+        from bot.turn_workers import ClassifierInWorkers, prepare_model
 
-            classifier, nlu = build_classifier(settings), "embedded"
-        except ImportError as error:
-            print(f"note: the embedded classifier is not available ({error}); using the fake", file=sys.stderr)
+        if not args.fake_nlu:
+            prepare_model(settings)
+            nlu = "embedded"
+        classifier = ClassifierInWorkers()
+    elif not args.fake_nlu:
+        from bot.services import build_classifier
+
+        classifier, nlu = build_classifier(settings), "embedded"
     services = build(settings, classifier=classifier)
     with services.sessions.begin() as session:
         seed(session)
@@ -305,6 +309,7 @@ async def run(args: argparse.Namespace) -> int:
     side.join(10)
     await app.updater.stop()
     await app.stop()
+    await app.bot_data["channel"].post_stop(app)  # the outbox job and the turn workers, as run_webhook does
     await app.shutdown()
     with services.sessions() as session:
         handoffs = session.scalar(select(func.count()).select_from(Handoff)) - handoffs_before

@@ -18,6 +18,7 @@ import asyncio
 import itertools
 import logging
 import multiprocessing
+import multiprocessing.util
 import pickle
 import signal
 import socket
@@ -48,6 +49,13 @@ class TurnFailed(Exception):
 class Turns(Protocol):
     async def start(self) -> None: ...
 
+    def _kill(self) -> None:
+        """At interpreter exit without stop() (a crash, a caller that never stopped the bot): the workers ignore
+        SIGTERM, so they are killed; a turn in hand is rolled back by the database."""
+        for worker in self.workers:
+            if worker.process.is_alive():
+                worker.process.kill()
+
     async def stop(self) -> None: ...
 
     async def handle(self, **request: Any) -> TurnResult: ...
@@ -61,6 +69,13 @@ class ThreadTurns:
 
     async def start(self) -> None:
         pass
+
+    def _kill(self) -> None:
+        """At interpreter exit without stop() (a crash, a caller that never stopped the bot): the workers ignore
+        SIGTERM, so they are killed; a turn in hand is rolled back by the database."""
+        for worker in self.workers:
+            if worker.process.is_alive():
+                worker.process.kill()
 
     async def stop(self) -> None:
         pass
@@ -113,12 +128,16 @@ class ProcessTurns:
         self._ids = itertools.count(1)
         self._stopping = False
         self._restarts: set[asyncio.Task] = set()
+        self._at_exit: multiprocessing.util.Finalize | None = None
         self._context = multiprocessing.get_context("spawn")  # fork would copy the loop's threads and sockets
 
     async def start(self) -> None:
         """Start every worker and wait until each has its database, flows and model: a worker that cannot start
         raises ConfigError with its one line."""
         self._stopping = False
+        # multiprocessing's exit hook runs these finalizers before it stops and joins its children (which would wait
+        # forever for workers that ignore SIGTERM): see _kill.
+        self._at_exit = multiprocessing.util.Finalize(self, self._kill, exitpriority=10)
         started = await asyncio.gather(*(self._spawn(number) for number in range(self.processes)),
                                        return_exceptions=True)
         self.workers = [worker for worker in started if isinstance(worker, _Worker)]
@@ -210,6 +229,13 @@ class ProcessTurns:
             self.workers = [worker if each is dead else each for each in self.workers]
             return
 
+    def _kill(self) -> None:
+        """At interpreter exit without stop() (a crash, a caller that never stopped the bot): the workers ignore
+        SIGTERM, so they are killed; a turn in hand is rolled back by the database."""
+        for worker in self.workers:
+            if worker.process.is_alive():
+                worker.process.kill()
+
     async def stop(self) -> None:
         """Close the pipes (a worker finishes its turn in hand, then exits) and wait for the processes."""
         self._stopping = True
@@ -226,6 +252,8 @@ class ProcessTurns:
             if worker.listener is not None:
                 await asyncio.gather(worker.listener, return_exceptions=True)
         self.workers = []
+        if self._at_exit is not None:
+            self._at_exit.cancel()
 
 
 def _frame(value: object) -> bytes:

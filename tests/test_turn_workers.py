@@ -7,12 +7,14 @@ import os
 import re
 import shutil
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
 from sqlalchemy import func, select, text
 
-from bot.config import ConfigError
+from bot.config import PROJECT_ROOT, ConfigError
 from bot.conversation import TurnRunner
 from bot.db.models import Conversation, Handoff, MessageLog, ProcessedUpdate
 from bot.turn_workers import ClassifierInWorkers, ProcessTurns, ThreadTurns, TurnFailed, prepare_model
@@ -189,3 +191,32 @@ def test_the_bot_process_trains_a_missing_model_once_for_its_workers(tmp_path):
     assert model.stat().st_mtime_ns == trained_at
     with pytest.raises(RuntimeError, match="worker processes"):
         ClassifierInWorkers().predict("hei")
+
+
+LEAVES_WITHOUT_STOP = """
+import asyncio, sys
+sys.path.insert(0, {root!r})
+from bot.turn_workers import ProcessTurns
+from tests.auxil.nlu import KeywordClassifier
+from tests.conftest import make_settings
+
+async def main():
+    turns = ProcessTurns(make_settings({url!r}), 2, classifier=KeywordClassifier)
+    await turns.start()
+    await turns.handle(channel="test", external_id="1", start=True, update_id=1)
+    print(*(worker.process.pid for worker in turns.workers))
+
+if __name__ == "__main__":
+    asyncio.run(main())  # and out, without stop(): a crash or a careless caller
+"""
+
+
+def test_a_bot_that_exits_without_stopping_takes_its_workers_along(tmp_path, sqlite_url):
+    """The workers ignore SIGTERM (see serve), so multiprocessing's exit hook alone would wait for them forever."""
+    script = tmp_path / "leaves.py"
+    script.write_text(LEAVES_WITHOUT_STOP.format(root=str(PROJECT_ROOT), url=sqlite_url))
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    for pid in map(int, result.stdout.split()):
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
