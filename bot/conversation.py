@@ -5,7 +5,7 @@ import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -102,6 +102,10 @@ class TurnRunner:
                 if update_id is not None and self._seen(channel, update_id):
                     return TurnResult(replies=[], lang=lang_hint or self.services.settings.default_language, duplicate=True)
                 logger.warning("conflicting insert while starting a conversation; retrying (%d)", attempt + 1)
+            except DBAPIError as error:  # after IntegrityError, one of its kind
+                if not error.connection_invalidated:
+                    raise
+                logger.warning("the database connection was lost; retrying the turn (%d)", attempt + 1)
         raise RuntimeError("the turn could not be saved after retries")
 
     def _seen(self, channel: str, update_id: int) -> bool:

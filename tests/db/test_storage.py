@@ -105,3 +105,17 @@ def test_wrong_key_for_stored_data_is_a_clear_error(sessions):
     crypto.install(crypto.Cipher([crypto.new_key().encode(), TEST_KEY.encode()]))  # rotation: the old key decrypts
     with sessions() as session:
         assert session.scalar(select(MessageLog)).text == "salaisuus"
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_a_turn_survives_a_database_restart_between_messages(chat, caplog):
+    """The server drops every connection (as a restart does): the next turn fails on its pooled connection,
+    SQLAlchemy discards the pool, and the runner runs the turn again on a fresh one; the citizen sees nothing."""
+    chat.start("fi")
+    before = chat.last.replies[0].text
+    with make_engine(chat.services.settings.database_url).connect() as admin:
+        admin.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+    chat.start("fi")
+    assert chat.last.replies[0].text == before
+    assert "the database connection was lost; retrying the turn" in caplog.text
