@@ -70,13 +70,6 @@ class ThreadTurns:
     async def start(self) -> None:
         pass
 
-    def _kill(self) -> None:
-        """At interpreter exit without stop() (a crash, a caller that never stopped the bot): the workers ignore
-        SIGTERM, so they are killed; a turn in hand is rolled back by the database."""
-        for worker in self.workers:
-            if worker.process.is_alive():
-                worker.process.kill()
-
     async def stop(self) -> None:
         pass
 
