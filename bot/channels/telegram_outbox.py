@@ -169,6 +169,10 @@ class OutboxWorker:
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
         escalate_at = loop.time()
+        try:
+            await asyncio.to_thread(self.dispatcher.forget_delivered)
+        except Exception as error:  # noqa: BLE001 - tried again at the next start
+            logger.error("emptying delivered outbox rows failed: %s", type(error).__name__)
         while True:
             try:
                 while True:  # a full batch means more may be due
