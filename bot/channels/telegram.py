@@ -223,11 +223,15 @@ class TelegramChannel:
                     await query.edit_message_reply_markup(reply_markup=None)
         replies = [Reply(text=text, buttons=tuple(Button(label, data) for label, data in buttons))
                    for text, buttons in answer.messages]
-        sent: dict[int, list[int]] = {}
-        await self.send_replies(context.bot, answer.chat_id, replies,
-                                on_sent=lambda index, message_id: sent.setdefault(index, []).append(message_id))
-        if answer.cases:  # case cards carry a citizen's words: kept by case, to be deleted if consent goes
-            await asyncio.to_thread(self.desk.remember, answer.chat_id, sent, answer.cases)
+        cards: dict[int, list[int]] = {}  # case cards carry a citizen's words: kept by case, deleted if consent goes
+
+        def sent(index: int, message_id: int) -> None:
+            if index in answer.cases:
+                cards.setdefault(answer.cases[index], []).append(message_id)
+
+        await self.send_replies(context.bot, answer.chat_id, replies, on_sent=sent)
+        if cards:
+            await asyncio.to_thread(self.desk.remember, answer.chat_id, cards)
         return True
 
     async def on_group_link(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

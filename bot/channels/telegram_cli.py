@@ -78,14 +78,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     token = check_token(settings)
     webhook = webhook_options(settings, token) if args.webhook or settings.webhook_url else None
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry the URL, and so the token
-    if settings.turn_workers:
+    turns = None  # the turns in threads of this process
+    if settings.turn_workers:  # or in workers (started in post_init): they load the model, this process holds none
         prepare_model(settings)
         services = build(settings, classifier=ClassifierInWorkers())
+        turns = ProcessTurns(settings, settings.turn_workers)
     else:
         services = build(settings)
     try:
         asyncio.run(probe(token, settings.telegram_api_url))
-        turns = ProcessTurns(settings, settings.turn_workers) if settings.turn_workers else None  # started in post_init
         application = build_application(services, token=token, base_url=settings.telegram_api_url, turns=turns)
         mode = f"webhook on {webhook['listen']}:{webhook['port']}" if webhook else "long polling"
         where = f"turn workers: {settings.turn_workers}" if turns else "turns in this process"

@@ -16,7 +16,7 @@ from bot.db.models import Handoff, Outbox
 from bot.dialogue.models import Button, Reply
 from bot.handoff import relay
 from bot.handoff.escalation import escalate_due
-from bot.handoff.outbox import RETRACT, Dispatcher, PermanentSendError, remember_staff_messages
+from bot.handoff.outbox import RETRACT, Dispatcher, PermanentSendError
 from bot.i18n import N_
 from bot.services import Services
 
@@ -64,7 +64,7 @@ class OutboxSender:
                                                       link_preview_options=LinkPreviewOptions(is_disabled=True))
                 sent.append(message.message_id)
             if row.kind in CONTENT_KINDS and row.handoff_id is not None:
-                await asyncio.to_thread(self.remember, row.handoff_id, row.recipient, sent)
+                await asyncio.to_thread(self.desk.remember, row.recipient, {row.handoff_id: sent})
         except Forbidden as error:
             if row.kind in CITIZEN_KINDS:
                 await asyncio.to_thread(self.citizen_blocked, row)
@@ -74,11 +74,6 @@ class OutboxSender:
         except BadRequest as error:
             logger.error("Telegram rejected outbox %d (%s): %s", row.id, row.kind, type(error).__name__)
             raise PermanentSendError(type(error).__name__) from error
-
-    def remember(self, handoff_id: int, chat_id: str, message_ids: list[int]) -> None:
-        with self.services.sessions.begin() as session:
-            remember_staff_messages(session, handoff_id=handoff_id, chat_id=chat_id, message_ids=message_ids,
-                                    now=self.services.clock())
 
     async def retract(self, row: Outbox) -> None:
         """Delete earlier staff messages about a withdrawn case; one already gone or too old is passed over."""

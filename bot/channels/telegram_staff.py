@@ -320,13 +320,13 @@ class StaffDesk:
         reply.add(text, buttons)
         reply.cases[len(reply.messages) - 1] = card["handoff_id"]
 
-    def remember(self, chat_id: int, sent: dict[int, list[int]], cases: dict[int, int]) -> None:
-        """The cards just sent, kept by case so that a withdrawal can delete them (outbox.retract_staff_messages)."""
+    def remember(self, chat_id: int | str, sent: dict[int, list[int]]) -> None:
+        """Messages just sent to staff with a citizen's words ({case: message ids}), kept by case so that a
+        withdrawal can delete them (outbox.retract_staff_messages)."""
         with self.services.sessions.begin() as session:
-            for index, handoff_id in cases.items():
-                if sent.get(index):
-                    remember_staff_messages(session, handoff_id=handoff_id, chat_id=str(chat_id),
-                                            message_ids=sent[index], now=self.services.clock())
+            for handoff_id, message_ids in sent.items():
+                remember_staff_messages(session, handoff_id=handoff_id, chat_id=str(chat_id), message_ids=message_ids,
+                                        now=self.services.clock())
 
     def answer(self, slot: str, card: dict[str, Any], lang: str) -> str:
         """What the citizen chose, in the words of the flows' option they pressed ("Lähiviikkoina", "Borgå")."""

@@ -72,14 +72,18 @@ RETRACT_WITHIN = timedelta(hours=47)  # Telegram lets a bot delete its messages 
 RETRACT = "retract"  # an outbox row that deletes earlier staff messages; carries message ids only
 
 
+def _queue_retraction(session: Session, chat_id: str, message_ids: list[int], *, now: datetime) -> None:
+    enqueue(session, channel=STAFF_CHANNEL, recipient=chat_id, kind=RETRACT, payload={"messages": message_ids},
+            dedupe_key=f"{RETRACT}:{chat_id}:{max(message_ids)}", now=now)
+
+
 def remember_staff_messages(session: Session, *, handoff_id: int, chat_id: str, message_ids: list[int],
                             now: datetime) -> None:
     """Note what was sent to staff with a citizen's words, so it can be retracted; if the case was withdrawn or
     deleted while the messages were on their way, retract them at once."""
     handoff = session.get(Handoff, handoff_id)
     if handoff is None or handoff.status == "cancelled":
-        enqueue(session, channel=STAFF_CHANNEL, recipient=chat_id, kind=RETRACT, payload={"messages": message_ids},
-                dedupe_key=f"{RETRACT}:{chat_id}:{max(message_ids)}", now=now)
+        _queue_retraction(session, chat_id, message_ids, now=now)
         return
     session.add_all(StaffMessage(handoff_id=handoff_id, chat_id=str(chat_id), message_id=message_id, sent_at=now)
                     for message_id in message_ids)
@@ -97,8 +101,7 @@ def retract_staff_messages(session: Session, handoff_ids: list[int], *, now: dat
         if sent_at > now - RETRACT_WITHIN:
             by_chat.setdefault(chat_id, []).append(message_id)
     for chat_id, message_ids in by_chat.items():
-        enqueue(session, channel=STAFF_CHANNEL, recipient=chat_id, kind=RETRACT, payload={"messages": message_ids},
-                dedupe_key=f"{RETRACT}:{chat_id}:{max(message_ids)}", now=now)
+        _queue_retraction(session, chat_id, message_ids, now=now)
     session.execute(delete(StaffMessage).where(StaffMessage.handoff_id.in_(handoff_ids)))
     return sum(len(message_ids) for message_ids in by_chat.values())
 
@@ -158,8 +161,8 @@ def notify_coordinator(session: Session, *, coordinator: Coordinator | None, han
     if coordinator is None or not coordinator.active or not coordinator.telegram_chat_id:
         return False
     enqueue(session, channel=STAFF_CHANNEL, recipient=coordinator.telegram_chat_id, kind=kind,
-            payload={**extra, "handoff_id": handoff.id, "lang": staff_language(coordinator), "card": case_card(handoff)},
-            dedupe_key=dedupe_key, now=now)
+            payload={**extra, "handoff_id": handoff.id, "lang": staff_language(coordinator),
+                     "card": case_card(handoff)}, dedupe_key=dedupe_key, now=now)
     return True
 
 
@@ -169,8 +172,8 @@ def notify_unit_group(session: Session, *, unit: Unit, handoff: Handoff, kind: s
     if not unit.staff_chat_id:
         return False
     enqueue(session, channel=STAFF_CHANNEL, recipient=unit.staff_chat_id, kind=kind,
-            payload={**extra, "handoff_id": handoff.id, "lang": staff_language(unit), "card": card_for_unit_group(handoff)},
-            dedupe_key=dedupe_key, now=now)
+            payload={**extra, "handoff_id": handoff.id, "lang": staff_language(unit),
+                     "card": card_for_unit_group(handoff)}, dedupe_key=dedupe_key, now=now)
     return True
 
 
