@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.db.models import Citizen, Conversation, Handoff, MessageLog, ProcessedUpdate
-from bot.db.session import writer_lock
+from bot.db.session import worth_retrying, writer_lock
 from bot.dialogue import crisis, system
 from bot.dialogue.models import MAX_TEXT, Reply, State, Turn
 from bot.dialogue.validators import clean_text
@@ -40,6 +40,7 @@ CITIZEN_AND_CONVERSATION = (
     select(Citizen, Conversation).outerjoin(Conversation, Conversation.citizen_id == Citizen.id)
     .where(Citizen.channel == bindparam("channel"), Citizen.external_id == bindparam("external_id")))
 PROCESSED, TRANSCRIPT = ProcessedUpdate.__table__, MessageLog.__table__
+CHANGED, LOST = "concurrent update of one conversation", "the database connection was lost"  # retry log lines
 RATING = "fb:"  # fb:<case>:<1-5>, the rating buttons of a closed case's message
 ENGINE_DIALOGS = {"addcase", "delete", "language"}  # system dialogs whose typed answers the engine takes in relay
 
@@ -96,16 +97,15 @@ class TurnRunner:
                     return self._turn(session, channel=channel, external_id=external_id, turn=turn,
                                       prediction=prediction, lang_hint=lang_hint, update_id=update_id, start=start,
                                       set_lang=set_lang)
-            except StaleDataError:
-                logger.warning("concurrent update of one conversation; retrying the turn (%d)", attempt + 1)
             except IntegrityError:
                 if update_id is not None and self._seen(channel, update_id):
                     return TurnResult(replies=[], lang=lang_hint or self.services.settings.default_language, duplicate=True)
                 logger.warning("conflicting insert while starting a conversation; retrying (%d)", attempt + 1)
-            except DBAPIError as error:  # after IntegrityError, one of its kind
-                if not error.connection_invalidated:
+            except (StaleDataError, DBAPIError) as error:  # after IntegrityError, a DBAPIError of its own
+                if not worth_retrying(error):
                     raise
-                logger.warning("the database connection was lost; retrying the turn (%d)", attempt + 1)
+                logger.warning("%s; retrying the turn (%d)", LOST if isinstance(error, DBAPIError) else CHANGED,
+                               attempt + 1)
         raise RuntimeError("the turn could not be saved after retries")
 
     def _seen(self, channel: str, update_id: int) -> bool:

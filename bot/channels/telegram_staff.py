@@ -18,9 +18,11 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime, format_timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.db.models import Coordinator, Handoff
+from bot.db.session import worth_retrying
 from bot.handoff import staff
 from bot.handoff.audit import record
 from bot.handoff.outbox import case_card, remember_staff_messages, staff_language
@@ -137,16 +139,17 @@ class StaffDesk:
 
     def handle(self, *, user_id: int, text: str | None = None, payload: str | None = None,
                replied_to: str | None = None, lang_hint: str | None = None) -> StaffReply | None:
-        """One staff update in one transaction; retried when the citizen's conversation changed meanwhile
-        (a claim or a reply switches it to relay mode while the citizen may be writing)."""
+        """One staff update in one transaction; run again when the citizen's conversation changed meanwhile
+        (a claim or a reply switches it to relay mode while the citizen may be writing) or the database dropped
+        the connection."""
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 return self._handle(user_id=user_id, text=text, payload=payload, replied_to=replied_to,
                                     lang_hint=lang_hint)
-            except StaleDataError:
-                if attempt == ATTEMPTS:
+            except (StaleDataError, DBAPIError) as error:
+                if attempt == ATTEMPTS or not worth_retrying(error):
                     raise
-                logger.warning("a citizen's conversation changed during a staff action; retrying (%d)", attempt)
+                logger.warning("a staff action met %s; retrying (%d)", type(error).__name__, attempt)
         return None
 
     def _handle(self, *, user_id: int, text: str | None, payload: str | None, replied_to: str | None,

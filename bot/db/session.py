@@ -11,7 +11,9 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 try:
     import fcntl
@@ -44,8 +46,14 @@ def make_engine(url: str) -> Engine:
         return engine
     # No pre-ping: it would cost a round trip per transaction (about a tenth of a turn's CPU, telegram_bench.py).
     # A connection the server dropped (a restart) fails its statement instead, SQLAlchemy then discards the whole
-    # pool, and the turn runner runs the turn again on a fresh connection.
+    # pool, and the turn runner and the staff desk run the transaction again on a fresh connection (worth_retrying).
     return create_engine(url, pool_size=10, max_overflow=10)
+
+
+def worth_retrying(error: BaseException) -> bool:
+    """A transaction that failed with this may simply run again: a concurrent change of a versioned row, or a
+    connection the server dropped (SQLAlchemy has then discarded the pool; there is no pre-ping, see make_engine)."""
+    return isinstance(error, StaleDataError) or (isinstance(error, DBAPIError) and error.connection_invalidated)
 
 
 class WriterLock:

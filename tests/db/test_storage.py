@@ -107,15 +107,39 @@ def test_wrong_key_for_stored_data_is_a_clear_error(sessions):
         assert session.scalar(select(MessageLog)).text == "salaisuus"
 
 
+def terminate_other_backends(url: str) -> None:
+    """What a PostgreSQL restart does to the application's pooled connections."""
+    engine = make_engine(url)
+    with engine.connect() as admin:
+        admin.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+    engine.dispose()
+
+
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 def test_a_turn_survives_a_database_restart_between_messages(chat, caplog):
     """The server drops every connection (as a restart does): the next turn fails on its pooled connection,
     SQLAlchemy discards the pool, and the runner runs the turn again on a fresh one; the citizen sees nothing."""
     chat.start("fi")
     before = chat.last.replies[0].text
-    with make_engine(chat.services.settings.database_url).connect() as admin:
-        admin.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                           "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+    terminate_other_backends(chat.services.settings.database_url)
     chat.start("fi")
     assert chat.last.replies[0].text == before
     assert "the database connection was lost; retrying the turn" in caplog.text
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_a_staff_action_survives_a_database_restart(services, caplog):
+    from bot.channels.telegram_staff import StaffDesk
+    from bot.db.models import Coordinator
+    from bot.handoff import staff
+
+    with services.sessions.begin() as session:
+        sari = session.scalar(select(Coordinator).where(Coordinator.first_name == "Sari"))
+        code = staff.create_link_code(session, coordinator_id=sari.id, now=services.clock(), created_by="test")
+        staff.link_account(session, code=code, chat_id=9001, now=services.clock())
+    desk = StaffDesk(services)
+    before = desk.handle(user_id=9001, text="/cases").messages
+    terminate_other_backends(services.settings.database_url)
+    assert desk.handle(user_id=9001, text="/cases").messages == before
+    assert "a staff action met OperationalError; retrying" in caplog.text
