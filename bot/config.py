@@ -5,7 +5,7 @@ import logging
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 logger = logging.getLogger(__name__)
@@ -49,7 +49,10 @@ class Settings(BaseSettings):
     webhook_cert: Path | None = Field(None, alias="WEBHOOK_CERT")
     webhook_key: Path | None = Field(None, alias="WEBHOOK_KEY")
 
-    turn_workers: int = Field(1, ge=0, le=64, alias="TURN_WORKERS")
+    # None: 1 on SQLite (its writers take turns anyway), 2 on PostgreSQL (one turn's round trips overlap another's)
+    turn_workers: int | None = Field(None, ge=0, le=64, alias="TURN_WORKERS")
+    # PostgreSQL: plain dialogue steps commit without waiting for the disk (bot.db.session.commit_without_waiting_for_disk)
+    durable_steps: bool = Field(False, alias="DURABLE_STEPS")
 
     claim_timeout_hours: float = Field(2.0, gt=0, le=240, alias="CLAIM_TIMEOUT_HOURS")
     outbox_interval: float = Field(1.0, gt=0, le=60, alias="OUTBOX_INTERVAL")
@@ -79,6 +82,12 @@ class Settings(BaseSettings):
         if not value.startswith("https://"):
             raise ValueError("must be a public https:// URL (Telegram only calls https webhooks)")
         return value
+
+    @model_validator(mode="after")
+    def _turn_workers(self) -> Settings:
+        if self.turn_workers is None:
+            self.turn_workers = 2 if self.database_url.startswith("postgresql") else 1
+        return self
 
     @property
     def is_production(self) -> bool:

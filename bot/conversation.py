@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.db.models import Citizen, Conversation, Handoff, MessageLog, ProcessedUpdate
-from bot.db.session import worth_retrying, writer_lock
+from bot.db.session import commit_without_waiting_for_disk, worth_retrying, writer_lock
 from bot.dialogue import crisis, system
 from bot.dialogue.models import MAX_TEXT, Reply, State, Turn
 from bot.dialogue.validators import clean_text
@@ -26,6 +27,7 @@ from nlu.types import Prediction
 logger = logging.getLogger(__name__)
 
 LANG_CONFIDENCE = 0.85
+KEEP_UPDATE_IDS = timedelta(hours=48)
 ATTEMPTS = 3
 CRISIS_TEXT = N_(
     "If someone is in danger right now, call the emergency number 112 at once.\n"
@@ -40,9 +42,23 @@ CITIZEN_AND_CONVERSATION = (
     select(Citizen, Conversation).outerjoin(Conversation, Conversation.citizen_id == Citizen.id)
     .where(Citizen.channel == bindparam("channel"), Citizen.external_id == bindparam("external_id")))
 PROCESSED, TRANSCRIPT = ProcessedUpdate.__table__, MessageLog.__table__
+# PostgreSQL: the update id is inserted by the same statement (a data-modifying WITH runs even when unreferenced),
+# a round trip fewer. SQLite has no INSERT in WITH, so there the insert goes first.
+MARK_PROCESSED = PROCESSED.insert().values(channel=bindparam("source"), update_id=bindparam("update_id"),
+                                           processed_at=bindparam("processed_at"))
+MARKED_CITIZEN_AND_CONVERSATION = CITIZEN_AND_CONVERSATION.add_cte(MARK_PROCESSED.cte("processed"))
+# With RETURNING the rows go in one multi-row INSERT (SQLAlchemy's insertmanyvalues), not one statement each.
+LOG = TRANSCRIPT.insert().returning(TRANSCRIPT.c.id)
 CHANGED, LOST = "concurrent update of one conversation", "the database connection was lost"  # retry log lines
 RATING = "fb:"  # fb:<case>:<1-5>, the rating buttons of a closed case's message
 ENGINE_DIALOGS = {"addcase", "delete", "language"}  # system dialogs whose typed answers the engine takes in relay
+
+
+def forget_old_updates(session: Session, now: datetime) -> int:
+    """Drop update ids older than KEEP_UPDATE_IDS; how many. Telegram redelivers an update for 24 hours at most,
+    and after a week without updates it numbers them again from a random start."""
+    return session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < now - KEEP_UPDATE_IDS)
+                           .execution_options(synchronize_session=False)).rowcount
 
 
 def parse_rating(payload: str | None) -> tuple[int, int] | None:
@@ -76,11 +92,14 @@ class TurnRunner:
     def __init__(self, services: Services) -> None:
         self.services = services
         self._serial = writer_lock(services.settings.database_url)
+        postgresql = services.settings.database_url.startswith("postgresql")
+        self._one_trip, self._relax = postgresql, postgresql and not services.settings.durable_steps
 
     def handle(self, *, channel: str, external_id: str, text: str | None = None, payload: str | None = None,
-               lang_hint: str | None = None, update_id: int | None = None, start: bool = False,
-               set_lang: str | None = None) -> TurnResult:
-        """Process one input; `lang_hint` is used for a new citizen, `set_lang` always (an explicit choice)."""
+               lang_hint: str | None = None, update_id: int | None = None, update_from: str | None = None,
+               start: bool = False, set_lang: str | None = None) -> TurnResult:
+        """Process one input; `lang_hint` is used for a new citizen, `set_lang` always (an explicit choice).
+        `update_id` makes the turn once-only among the ids of `update_from` (default: the channel's)."""
         cleaned, truncated, prediction, detected = None, False, None, None
         if text is not None:
             cleaned = clean_text(text)
@@ -91,14 +110,18 @@ class TurnRunner:
                 detected = detect_language(cleaned)
         turn = Turn(text=cleaned, payload=payload, lang=detected, truncated=truncated)
         lang_hint = set_lang or lang_hint
+        update = (update_from or channel, update_id) if update_id is not None else None
         for attempt in range(ATTEMPTS):
             try:
                 with self._serial, self.services.sessions.begin() as session:
-                    return self._turn(session, channel=channel, external_id=external_id, turn=turn,
-                                      prediction=prediction, lang_hint=lang_hint, update_id=update_id, start=start,
-                                      set_lang=set_lang)
+                    result = self._turn(session, channel=channel, external_id=external_id, turn=turn,
+                                        prediction=prediction, lang_hint=lang_hint, update=update, start=start,
+                                        set_lang=set_lang)
+                    if self._relax:
+                        commit_without_waiting_for_disk(session)
+                    return result
             except IntegrityError:
-                if update_id is not None and self._seen(channel, update_id):
+                if update is not None and self._seen(update):
                     return TurnResult(replies=[], lang=lang_hint or self.services.settings.default_language, duplicate=True)
                 logger.warning("conflicting insert while starting a conversation; retrying (%d)", attempt + 1)
             except (StaleDataError, DBAPIError) as error:  # after IntegrityError, a DBAPIError of its own
@@ -108,17 +131,24 @@ class TurnRunner:
                                attempt + 1)
         raise RuntimeError("the turn could not be saved after retries")
 
-    def _seen(self, channel: str, update_id: int) -> bool:
+    def _seen(self, update: tuple[str, int]) -> bool:
         with self.services.sessions() as session:
-            return session.get(ProcessedUpdate, (channel, update_id)) is not None
+            return session.get(ProcessedUpdate, update) is not None
 
     def _turn(self, session: Session, *, channel: str, external_id: str, turn: Turn, prediction: Prediction | None,
-              lang_hint: str | None, update_id: int | None, start: bool, set_lang: str | None) -> TurnResult:
+              lang_hint: str | None, update: tuple[str, int] | None, start: bool, set_lang: str | None) -> TurnResult:
         services, now = self.services, self.services.clock()
-        if update_id is not None:  # a redelivered update fails here (IntegrityError) and is answered as a duplicate
-            session.connection().execute(PROCESSED.insert(), {"channel": channel, "update_id": update_id,
-                                                              "processed_at": now})
-        row = session.execute(CITIZEN_AND_CONVERSATION, {"channel": channel, "external_id": external_id}).first()
+        who = {"channel": channel, "external_id": external_id}
+        # A redelivered update fails on the update id's key (IntegrityError) and is answered as a duplicate.
+        if update is None:
+            row = session.execute(CITIZEN_AND_CONVERSATION, who).first()
+        elif self._one_trip:
+            row = session.execute(MARKED_CITIZEN_AND_CONVERSATION,
+                                  {**who, "source": update[0], "update_id": update[1], "processed_at": now}).first()
+        else:
+            session.connection().execute(MARK_PROCESSED, {"source": update[0], "update_id": update[1],
+                                                          "processed_at": now})
+            row = session.execute(CITIZEN_AND_CONVERSATION, who).first()
         citizen, conversation = (row[0], row[1]) if row else (None, None)
         if citizen is None:
             language = turn.lang or (lang_hint if lang_hint in ("fi", "sv") else services.settings.default_language)
@@ -183,7 +213,7 @@ class TurnRunner:
         log += [dict(citizen_id=citizen.id, direction="out", sender="bot", text=reply.text, created_at=now)
                 for reply in replies]
         if log:  # a relayed message with no reply leaves nothing more; an empty list would insert one blank row
-            session.connection().execute(TRANSCRIPT.insert(), log)  # Core: no unit-of-work bookkeeping per row
+            session.connection().execute(LOG, log)  # Core: no unit-of-work bookkeeping per row
         return TurnResult(replies=replies, lang=state.lang, events=events, citizen_id=citizen.id)
 
     def _relay(self, session: Session, conversation: Conversation, state: State, turn: Turn,

@@ -149,6 +149,8 @@ async def test_a_worker_that_cannot_start_names_the_setting(tmp_path):
 
 def test_turn_workers_setting_is_checked():
     assert make_settings("sqlite://").turn_workers == 1
+    assert make_settings("postgresql://u:p@db/lahitori").turn_workers == 2
+    assert make_settings("postgresql://u:p@db/lahitori", TURN_WORKERS="0").turn_workers == 0
     with pytest.raises(ConfigError, match="TURN_WORKERS"):
         make_settings("sqlite://", TURN_WORKERS=-1)
 

@@ -12,6 +12,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.ddl import ExecutableDDLElement
+from sqlalchemy.sql.dml import Delete, Insert, UpdateBase
+from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -47,7 +50,44 @@ def make_engine(url: str) -> Engine:
     # No pre-ping: it would cost a round trip per transaction (about a tenth of a turn's CPU, telegram_bench.py).
     # A connection the server dropped (a restart) fails its statement instead, SQLAlchemy then discards the whole
     # pool, and the turn runner and the staff desk run the transaction again on a fresh connection (worth_retrying).
-    return create_engine(url, pool_size=10, max_overflow=10)
+    engine = create_engine(url, pool_size=10, max_overflow=10)
+    event.listen(engine, "begin", _forget_writes)
+    event.listen(engine, "before_execute", _note_write)
+    return engine
+
+
+# What a transaction wrote, kept on its connection: ("insert" | "update" | "delete" | "sql", table). Every statement
+# goes through Connection.execute (the ORM's flushes too); raw SQL and DDL count as "sql", which no dialogue step
+# writes. Not seen: a data-modifying WITH inside a SELECT; the turn runner's update id insert is the only one.
+WRITES = "lahitori_writes"
+DIALOGUE_TABLES = ("processed_update", "citizen", "conversation", "message_log")
+DIALOGUE_STEP = frozenset((kind, table) for kind in ("insert", "update") for table in DIALOGUE_TABLES)
+
+
+def _forget_writes(connection) -> None:  # noqa: ANN001
+    connection.info[WRITES] = set()
+
+
+def _note_write(connection, clause, *_args) -> None:  # noqa: ANN001
+    if isinstance(clause, UpdateBase):
+        kind = "insert" if isinstance(clause, Insert) else "delete" if isinstance(clause, Delete) else "update"
+        connection.info.setdefault(WRITES, set()).add((kind, clause.table.name))
+    elif isinstance(clause, (TextClause, ExecutableDDLElement)):
+        connection.info.setdefault(WRITES, set()).add(("sql", ""))
+
+
+def commit_without_waiting_for_disk(session: Session) -> bool:
+    """On PostgreSQL, let this transaction commit without waiting for its WAL to reach the disk when it is a
+    plain dialogue step: it only inserted or updated the update id, the citizen, the conversation and the
+    transcript. A server crash can then lose the last fraction of a second of such steps (the citizen is asked
+    again); it never loses a consent, a need, a handoff, a relayed message, an audit record or a deletion, whose
+    transactions still wait, and a later waiting commit makes every earlier one durable. True when relaxed."""
+    session.flush()
+    connection = session.connection()
+    if connection.dialect.name != "postgresql" or not connection.info.get(WRITES, {("sql", "")}) <= DIALOGUE_STEP:
+        return False
+    connection.exec_driver_sql("SET LOCAL synchronous_commit TO off")  # not through execute: not noted as a write
+    return True
 
 
 def worth_retrying(error: BaseException) -> bool:

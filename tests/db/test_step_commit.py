@@ -1,0 +1,127 @@
+"""Which transactions may commit without waiting for the disk (PostgreSQL): plain dialogue steps only.
+
+A consent, a recorded need, a handoff, a crisis alarm and a deletion always wait for their commit to be durable.
+"""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import delete, event, text
+
+from bot.db.models import AuditEvent, Citizen, Conversation, MessageLog
+from bot.db.session import commit_without_waiting_for_disk, make_sessionmaker
+from bot.demo import seed
+from bot.services import build
+from tests.auxil.chat import Chat
+from tests.conftest import make_settings
+from tests.dialogue.test_conversations import reach_consent_fi
+
+RELAXED = "SET LOCAL synchronous_commit TO off"
+
+
+def relaxed_turns(chat, services) -> list[tuple[str, bool]]:
+    """Wrap the chat's runner: (input, whether its transaction was relaxed) for every turn from now on."""
+    statements, turns = [], []
+    event.listen(services.db, "before_cursor_execute", lambda _c, _cur, statement, *_: statements.append(statement))
+    handle = chat.runner.handle
+
+    def noted(**kwargs):
+        statements.clear()
+        result = handle(**kwargs)
+        turns.append((kwargs.get("text") or kwargs.get("payload") or "/start", RELAXED in statements))
+        return result
+
+    chat.runner.handle = noted
+    return turns
+
+
+def test_only_plain_dialogue_steps_commit_without_waiting(chat, services, db_url):
+    turns = relaxed_turns(chat, services)
+    reach_consent_fi(chat)
+    chat.press("Kyllä, saa välittää")
+    chat.say("en jaksa enää elää, haluan kuolla")
+    chat.say("/delete")
+    chat.press("Kyllä, poista")
+    assert "Kaikki sinusta tallennettu on nyt poistettu" in chat.text
+    waited = [what for what, relaxed in turns if not relaxed]
+    if db_url.startswith("sqlite"):
+        assert len(waited) == len(turns)  # SQLite: nothing to relax (WAL, synchronous=NORMAL)
+        return
+    # the summary confirmed (the need recorded), the consent with its handoff, the crisis alarm, the deletion
+    assert waited == ["m8:yes", "m9:yes", "en jaksa enää elää, haluan kuolla", "m11:yes"]
+    assert len(turns) == 15  # every other step, the free-text description and the phone number among them
+
+
+def test_durable_steps_setting_keeps_every_commit_waiting(db_url, embedded_classifier):
+    built = build(make_settings(db_url, DURABLE_STEPS="true"), classifier=embedded_classifier)
+    try:
+        with make_sessionmaker(built.db).begin() as session:
+            seed(session)
+        chat = Chat(built, user="citizen-2")
+        turns = relaxed_turns(chat, built)
+        reach_consent_fi(chat)
+        assert turns and not any(relaxed for _, relaxed in turns)
+    finally:
+        built.close()
+
+
+ON_POSTGRESQL = pytest.mark.parametrize("db_url", ["postgres"], indirect=True)  # synchronous_commit is PostgreSQL's
+
+
+@pytest.fixture
+def pg_sessions(db_url, services):
+    """Sessions whose connections wait for the disk, as on a production server (the test server's do not)."""
+
+    def durable(dbapi_connection, _record) -> None:
+        dbapi_connection.execute("SET synchronous_commit TO on")
+        dbapi_connection.commit()
+
+    services.db.dispose()
+    event.listen(services.db, "connect", durable)
+    return services.sessions
+
+
+def citizen(session) -> Citizen:
+    row = Citizen(channel="t", external_id="9", language="fi")
+    session.add(row)
+    session.flush()
+    return row
+
+
+def synchronous_commit(session) -> str:
+    return session.connection().exec_driver_sql("SHOW synchronous_commit").scalar()
+
+
+@ON_POSTGRESQL
+def test_a_dialogue_write_is_relaxed_within_its_transaction_only(pg_sessions):
+    with pg_sessions.begin() as session:
+        person = citizen(session)
+        session.add(Conversation(citizen_id=person.id, flow="main", step="menu", slots={}, menu_id=0))
+        session.add(MessageLog(citizen_id=person.id, direction="in", sender="citizen", text="hei"))
+        assert commit_without_waiting_for_disk(session)
+        assert synchronous_commit(session) == "off"
+    with pg_sessions.begin() as session:  # SET LOCAL: the pooled connection is back to waiting
+        assert synchronous_commit(session) == "on"
+
+
+@ON_POSTGRESQL
+@pytest.mark.parametrize("write", ["audit", "delete", "raw sql"])
+def test_anything_else_written_keeps_the_commit_waiting(pg_sessions, write):
+    with pg_sessions.begin() as session:
+        person = citizen(session)
+        if write == "audit":
+            session.add(AuditEvent(actor="system", action="x", citizen_id=person.id))
+        elif write == "delete":
+            session.execute(delete(MessageLog).where(MessageLog.citizen_id == person.id))
+        else:
+            session.execute(text("UPDATE citizen SET language = 'sv'"))
+        assert not commit_without_waiting_for_disk(session)
+        assert synchronous_commit(session) == "on"
+
+
+@ON_POSTGRESQL
+def test_a_new_transaction_starts_with_nothing_noted(pg_sessions):
+    with pg_sessions.begin() as session:
+        session.add(AuditEvent(actor="system", action="x"))
+    with pg_sessions.begin() as session:  # same pooled connection, earlier writes forgotten
+        citizen(session)
+        assert commit_without_waiting_for_disk(session)
