@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
-from telegram import (BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update, User)
+from telegram import (Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update, User)
 from telegram.constants import ChatType, MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler,
@@ -260,7 +260,7 @@ class TelegramChannel:
         async with self.locks.hold(chat_id):
             result: TurnResult = await self.turns.handle(
                 channel=CHANNEL, external_id=str(chat_id), lang_hint=lang_of(update.effective_user),
-                update_id=update.update_id, **given)
+                update_id=update.update_id, update_from=updates_of(context.bot), **given)
             if result.duplicate:
                 logger.info("update %s was already handled", update.update_id)
                 return
@@ -350,6 +350,11 @@ class TelegramChannel:
         if self.worker is not None:
             await self.worker.stop()
         await self.turns.stop()
+
+
+def updates_of(bot: Bot) -> str:
+    """Whose update ids these are: Telegram numbers updates per bot, and a token begins with the bot's id."""
+    return f"{CHANNEL}:{bot.token.partition(':')[0]}"
 
 
 def file_url(base_url: str) -> str:

@@ -1,5 +1,6 @@
 """Delivering the outbox in Telegram: each row kind rendered in its reader's language, and the background job
-that runs the dispatcher every OUTBOX_INTERVAL seconds and the escalation of unclaimed cases every minute."""
+that runs the dispatcher every OUTBOX_INTERVAL seconds, and every minute the escalation of unclaimed cases and the
+forgetting of old update ids."""
 from __future__ import annotations
 
 import asyncio
@@ -12,6 +13,7 @@ from telegram.error import BadRequest, Forbidden
 
 from bot.channels.telegram import mark_blocked, render
 from bot.channels.telegram_staff import StaffDesk
+from bot.conversation import forget_old_updates
 from bot.db.models import Handoff, Outbox
 from bot.dialogue.models import Button, Reply
 from bot.handoff import relay
@@ -140,7 +142,8 @@ class OutboxSender:
 
 
 class OutboxWorker:
-    """Runs in the bot's event loop: delivers due outbox rows, and escalates unclaimed cases once a minute."""
+    """Runs in the bot's event loop: delivers due outbox rows; once a minute escalates unclaimed cases and forgets
+    update ids older than KEEP_UPDATE_IDS."""
 
     def __init__(self, services: Services, bot: Bot, desk: StaffDesk, *, interval: float | None = None) -> None:
         self.services = services
@@ -164,10 +167,6 @@ class OutboxWorker:
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
         escalate_at = loop.time()
-        try:
-            await asyncio.to_thread(self.dispatcher.forget_delivered)
-        except Exception as error:  # noqa: BLE001 - tried again at the next start
-            logger.error("emptying delivered outbox rows failed: %s", type(error).__name__)
         while True:
             try:
                 while True:  # a full batch means more may be due
@@ -176,12 +175,17 @@ class OutboxWorker:
                         break
                 if loop.time() >= escalate_at:
                     await asyncio.to_thread(self.escalate)
+                    await asyncio.to_thread(self.forget_updates)
                     escalate_at = loop.time() + ESCALATE_EVERY
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # noqa: BLE001 - the loop must outlive a database hiccup
                 logger.error("outbox round failed: %s", type(error).__name__)
             await asyncio.sleep(self.interval)
+
+    def forget_updates(self) -> int:
+        with self.services.sessions.begin() as session:
+            return forget_old_updates(session, self.services.clock())
 
     def escalate(self) -> list[int]:
         settings = self.services.settings

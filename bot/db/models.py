@@ -240,7 +240,7 @@ class Outbox(Base):
     channel: Mapped[str] = mapped_column(String(16))
     recipient: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32))
-    payload: Mapped[dict] = mapped_column(EncryptedJSON)  # emptied once sent or given up: no copies kept
+    payload: Mapped[dict | None] = mapped_column(EncryptedJSON)  # None once sent or given up: no copies kept
     handoff_id: Mapped[int | None] = mapped_column(Integer, index=True)  # the case; a withdrawn case's rows go unsent
     dedupe_key: Mapped[str] = mapped_column(String(96), unique=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -251,13 +251,13 @@ class Outbox(Base):
 
 
 class ProcessedUpdate(Base):
-    """A channel update id already handled: a redelivered update is processed once."""
+    """An update id already handled, kept for a window: a redelivered update is processed once."""
 
     __tablename__ = "processed_update"
 
-    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(40), primary_key=True)  # whose ids: for Telegram telegram:<bot id>
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    processed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class StaffLinkCode(Base):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, object_session, sessionmaker
 
@@ -269,19 +269,11 @@ class Dispatcher:
             session.expunge_all()
         return leased
 
-    def forget_delivered(self) -> int:
-        """Empty the copies that rows already sent or given up on still hold (rows from before the payload was
-        emptied on sending); run when the job starts. How many rows."""
-        with self.sessions() as session, session.begin():
-            done = or_(Outbox.sent_at.is_not(None), Outbox.failed_at.is_not(None))
-            return session.execute(update(Outbox).where(done).values(payload={})
-                                   .execution_options(synchronize_session=False)).rowcount
-
     def mark_sent(self, row: Outbox) -> None:
         now = self.clock()
         with self.sessions() as session, session.begin():
             session.execute(update(Outbox).where(Outbox.id == row.id, Outbox.sent_at.is_(None))
-                            .values(sent_at=now, attempts=Outbox.attempts + 1, last_error=None, payload={}))
+                            .values(sent_at=now, attempts=Outbox.attempts + 1, last_error=None, payload=None))
         logger.info("outbox %d (%s) sent after %d attempt(s)", row.id, row.kind, row.attempts + 1)
 
     def mark_failed(self, row: Outbox, error: Exception) -> str:
@@ -290,7 +282,7 @@ class Dispatcher:
         attempts = row.attempts + 1
         values: dict[str, Any] = {"attempts": attempts, "last_error": type(error).__name__[:200]}
         if isinstance(error, PermanentSendError) or attempts >= self.max_attempts:
-            values["failed_at"], values["payload"] = now, {}
+            values["failed_at"], values["payload"] = now, None
             outcome = "failed"
             logger.error("outbox %d (%s) failed for good after %d attempt(s): %s", row.id, row.kind, attempts,
                          type(error).__name__)

@@ -190,7 +190,7 @@ async def test_text_turn_passes_ids_and_sends_escaped_html(make_app):
     app, request = await make_app(runner)
     await app.process_update(message_update(7, "<i>Äiti & minä</i>", lang="fi", bot=app.bot))
     assert runner.calls == [dict(channel="telegram", external_id="42", lang_hint="fi", update_id=7,
-                                 text="<i>Äiti & minä</i>")]
+                                 update_from="telegram:123456", text="<i>Äiti & minä</i>")]
     [sent] = request.sent()
     assert sent["text"] == "Kirjasin: &lt;i&gt;Äiti &amp; minä&lt;/i&gt;" and sent["parse_mode"] == "HTML"
     assert sent["reply_markup"]["inline_keyboard"] == [[{"text": "Kyllä, oikein", "callback_data": "m8:yes"},
@@ -212,7 +212,8 @@ async def test_button_answers_the_query_then_runs_the_payload(make_app):
     await app.process_update(button_update(9, "m3:1", bot=app.bot))
     await asyncio.sleep(0.05)  # the answer runs as its own task
     assert [name for name, _ in request.calls if name != "getMe"] == ["answerCallbackQuery", "sendMessage"]
-    assert runner.calls == [dict(channel="telegram", external_id="42", lang_hint="sv", update_id=9, payload="m3:1")]
+    assert runner.calls == [dict(channel="telegram", external_id="42", lang_hint="sv", update_id=9,
+                                 update_from="telegram:123456", payload="m3:1")]
 
 
 async def test_duplicate_sends_nothing_and_groups_are_ignored(make_app):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select, text
@@ -10,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from bot import crypto
 from bot.config import ConfigError
-from bot.db.models import Citizen, Conversation, MessageLog, Need
+from bot.db.models import Citizen, Conversation, MessageLog, Need, Outbox
 from bot.db.session import NotMigrated, downgrade, make_engine, make_sessionmaker, require_migrated, upgrade
 from tests.conftest import TEST_KEY
 
@@ -67,6 +68,22 @@ def test_migrations_go_down_and_up(db_url: str):
     upgrade(db_url)
     require_migrated(engine)
     engine.dispose()
+
+
+def test_upgrading_empties_the_outbox_rows_delivered_before(db_url: str, sessions):
+    """Up to migration 0003, sent and given-up outbox rows kept their payload: the case card, relayed words."""
+    now = datetime.now(timezone.utc)
+    downgrade(db_url, "0003")
+    try:
+        with sessions.begin() as session:
+            for kind, sent_at, failed_at in (("relay_in", now, None), ("handoff_new", None, now), ("case_claimed", None, None)):
+                session.add(Outbox(channel="telegram", recipient="1", kind=kind, payload={"text": "Isä kaatui eilen"},
+                                   dedupe_key=kind, sent_at=sent_at, failed_at=failed_at))
+    finally:
+        upgrade(db_url)
+    with sessions() as session:
+        payloads = {row.kind: row.payload for row in session.scalars(select(Outbox))}
+    assert payloads == {"relay_in": None, "handoff_new": None, "case_claimed": {"text": "Isä kaatui eilen"}}
 
 
 def test_the_app_refuses_an_unmigrated_database(tmp_path):

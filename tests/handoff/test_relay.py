@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import select, text
 
 from bot.db.models import (AuditEvent, Citizen, Conversation, Coordinator, Feedback, Handoff, MessageLog, Outbox,
                            StaffMessage)
@@ -503,21 +503,8 @@ def test_sent_notifications_keep_no_copy_of_the_words(bot):
     assert report.sent >= 2  # the card and the relayed words at least
     with bot.sessions() as session:
         rows = list(session.scalars(select(Outbox)))
-    assert rows and all(row.sent_at is not None and row.payload == {} for row in rows)
+    assert rows and all(row.sent_at is not None and row.payload is None for row in rows)
     assert {row.handoff_id for row in rows} == {case}
-
-
-def test_rows_delivered_before_the_payload_was_emptied_are_emptied_when_the_job_starts(bot):
-    """Rows an older version sent kept their copy of the words: the outbox job empties them when it starts."""
-    chat, case = in_relay(bot, "fi")
-    chat.say("Isä kaatui eilen")
-    with bot.sessions.begin() as session:  # delivered the old way: marked sent, the payload left as it was
-        session.execute(update(Outbox).where(Outbox.kind == "relay_in").values(sent_at=bot.clock()))
-        session.execute(update(Outbox).where(Outbox.kind == "handoff_new").values(failed_at=bot.clock()))
-    dispatcher = Dispatcher(bot.sessions, send=lambda row: None, clock=bot.clock)
-    assert dispatcher.forget_delivered() == 2
-    assert [row.payload for row in outbox(bot, "relay_in") + outbox(bot, "handoff_new")] == [{}, {}]
-    assert outbox(bot, "case_claimed")[0].payload["handoff_id"] == case, "what is still to be sent is kept"
 
 
 # 7. Routing continuity ---------------------------------------------------------------------------------------
