@@ -1,6 +1,6 @@
 """Telegram webhook path on loopback: POST updates to the bot's webhook, time the replies at a fake Bot API.
 
-    python benchmarks/telegram_bench.py [--workers 1] [--updates 2000] [--chats 50] [--db URL]
+    python benchmarks/telegram_bench.py [--workers N] [--updates 2000] [--chats 50] [--db URL]
                                         [--http aiohttp|httpx] [--fake-nlu]
 
 The bot is the real Application of bot/channels/telegram.py with the webhook server python-telegram-bot
@@ -249,6 +249,8 @@ async def run(args: argparse.Namespace) -> int:
     settings = load_settings(DATABASE_URL=url, DATA_KEY=new_key(), FLOWS_DIR=str(PROJECT_ROOT / "flows"),
                              TELEGRAM_TOKEN=TOKEN, WEBHOOK_URL="https://bench.invalid/tg", WEBHOOK_SECRET=SECRET,
                              WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=port)
+    if args.workers is None:
+        args.workers = settings.turn_workers  # the default of the database, as `lahitori run` has it
     nlu, classifier = "fake", FakeNLU()
     if args.workers:  # as `lahitori run` does: the workers load the model, the bot process holds none
         from bot.turn_workers import ClassifierInWorkers, prepare_model
@@ -341,8 +343,9 @@ def main() -> int:
     parser.add_argument("--db", help="database URL (default: a new SQLite file)")
     parser.add_argument("--http", choices=["aiohttp", "httpx"], default="aiohttp",
                         help="the Bot API client: the bot's default aiohttp, or python-telegram-bot's httpx")
-    parser.add_argument("--workers", type=int, default=1,
-                        help="turn worker processes, as TURN_WORKERS (default 1; 0: turns in threads of the bot)")
+    parser.add_argument("--workers", type=int,
+                        help="turn worker processes, as TURN_WORKERS (default as lahitori run: 1 on SQLite, 2 on "
+                             "PostgreSQL; 0: turns in threads of the bot)")
     parser.add_argument("--fake-nlu", action="store_true", help="a constant classifier instead of the embedded one")
     return asyncio.run(run(parser.parse_args()))
 
