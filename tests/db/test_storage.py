@@ -6,12 +6,14 @@ import sys
 from datetime import datetime, timezone
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import select, text
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot import crypto
 from bot.config import ConfigError
-from bot.db.models import Citizen, Conversation, MessageLog, Need, Outbox
+from bot.db.models import Base, Citizen, Conversation, MessageLog, Need, Outbox
 from bot.db.session import NotMigrated, downgrade, make_engine, make_sessionmaker, require_migrated, upgrade
 from tests.conftest import TEST_KEY
 
@@ -67,6 +69,14 @@ def test_migrations_go_down_and_up(db_url: str):
         require_migrated(engine)
     upgrade(db_url)
     require_migrated(engine)
+    engine.dispose()
+
+
+def test_the_migrations_build_the_models_schema(db_url: str):
+    """A model changed without a migration (or the other way round) shows here as a difference."""
+    engine = make_engine(db_url)
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     engine.dispose()
 
 
