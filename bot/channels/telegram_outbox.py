@@ -1,6 +1,6 @@
 """Delivering the outbox in Telegram: each row kind rendered in its reader's language, and the background job
 that runs the dispatcher every OUTBOX_INTERVAL seconds, and every minute the escalation of unclaimed cases and the
-forgetting of old update ids."""
+forgetting of ids kept only for a while."""
 from __future__ import annotations
 
 import asyncio
@@ -18,7 +18,7 @@ from bot.db.models import Handoff, Outbox
 from bot.dialogue.models import Button, Reply
 from bot.handoff import relay
 from bot.handoff.escalation import escalate_due
-from bot.handoff.outbox import RETRACT, Dispatcher, PermanentSendError
+from bot.handoff.outbox import RETRACT, Dispatcher, PermanentSendError, forget_unretractable
 from bot.i18n import N_
 from bot.services import Services
 
@@ -143,7 +143,7 @@ class OutboxSender:
 
 class OutboxWorker:
     """Runs in the bot's event loop: delivers due outbox rows; once a minute escalates unclaimed cases and forgets
-    update ids older than KEEP_UPDATE_IDS."""
+    update ids older than KEEP_UPDATE_IDS and staff message ids too old to retract."""
 
     def __init__(self, services: Services, bot: Bot, desk: StaffDesk, *, interval: float | None = None) -> None:
         self.services = services
@@ -175,7 +175,7 @@ class OutboxWorker:
                         break
                 if loop.time() >= escalate_at:
                     await asyncio.to_thread(self.escalate)
-                    await asyncio.to_thread(self.forget_updates)
+                    await asyncio.to_thread(self.forget_old)
                     escalate_at = loop.time() + ESCALATE_EVERY
             except asyncio.CancelledError:
                 raise
@@ -183,9 +183,11 @@ class OutboxWorker:
                 logger.error("outbox round failed: %s", type(error).__name__)
             await asyncio.sleep(self.interval)
 
-    def forget_updates(self) -> int:
+    def forget_old(self) -> None:
+        """What is kept only for a while: update ids (redeliveries) and staff message ids (retraction)."""
         with self.services.sessions.begin() as session:
-            return forget_old_updates(session, self.services.clock())
+            forget_old_updates(session, self.services.clock())
+            forget_unretractable(session, self.services.clock())
 
     def escalate(self) -> list[int]:
         settings = self.services.settings

@@ -106,6 +106,12 @@ def retract_staff_messages(session: Session, handoff_ids: list[int], *, now: dat
     return sum(len(message_ids) for message_ids in by_chat.values())
 
 
+def forget_unretractable(session: Session, now: datetime) -> int:
+    """Drop the ids of staff messages Telegram no longer lets the bot delete; how many."""
+    return session.execute(delete(StaffMessage).where(StaffMessage.sent_at <= now - RETRACT_WITHIN)
+                           .execution_options(synchronize_session=False)).rowcount
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 

@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from bot.db.models import (AuditEvent, Citizen, Conversation, Coordinator, Feedback, Handoff, MessageLog, Outbox,
                            StaffMessage)
 from bot.handoff import staff
-from bot.handoff.outbox import Dispatcher, remember_staff_messages
+from bot.handoff.outbox import Dispatcher, forget_unretractable, remember_staff_messages
 from tests.auxil.chat import Chat
 
 STAFF_CHATS = {"Sari": "9001", "Anna": "9002", "Mikko": "9003"}
@@ -493,6 +493,17 @@ def test_a_card_that_arrives_after_the_withdrawal_is_retracted_at_once(bot):
     sent_to_staff(bot, case, STAFF_CHATS["Sari"], 701)  # it was on its way while the citizen withdrew
     assert staff_messages(bot) == []
     assert [row.payload for row in outbox(bot, "retract")] == [{"messages": [701]}]
+
+
+def test_staff_message_ids_are_kept_only_while_telegram_lets_them_be_deleted(bot, clock):
+    _, case = in_relay(bot, "fi")
+    sent_to_staff(bot, case, STAFF_CHATS["Sari"], 801)
+    clock.advance(hours=24)
+    sent_to_staff(bot, case, STAFF_CHATS["Sari"], 802)
+    clock.advance(hours=23, minutes=1)  # 801 is past RETRACT_WITHIN, 802 is not
+    with bot.sessions.begin() as session:
+        assert forget_unretractable(session, clock()) == 1
+    assert staff_messages(bot) == [(case, STAFF_CHATS["Sari"], 802)]
 
 
 def test_sent_notifications_keep_no_copy_of_the_words(bot):
