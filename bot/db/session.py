@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 from pathlib import Path
 
@@ -33,24 +34,31 @@ class NotMigrated(Exception):
 
 
 def make_engine(url: str) -> Engine:
-    """An engine with SQLite made safe for concurrent turns (WAL, busy timeout, foreign keys)."""
+    """An engine with SQLite made safe for concurrent turns (WAL, busy timeout, foreign keys), whose transactions
+    note what they write: only a plain dialogue step may commit without waiting for the disk."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        in_file = ":memory:" not in url and url != "sqlite://"
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
-            if ":memory:" not in url and url != "sqlite://":
+            if in_file:
                 cursor.execute("PRAGMA journal_mode=WAL")
-                cursor.execute("PRAGMA synchronous=NORMAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")  # a commit reaches the disk at the next checkpoint
             cursor.close()
 
-        return engine
-    # No pre-ping: it would cost a round trip per transaction (about a tenth of a turn's CPU, telegram_bench.py).
-    # A connection the server dropped (a restart) fails its statement instead, SQLAlchemy then discards the whole
-    # pool, and the turn runner and the staff desk run the transaction again on a fresh connection (worth_retrying).
-    engine = create_engine(url, pool_size=10, max_overflow=10)
+        if in_file:
+            log = f"{make_url(url).database}-wal"
+            event.listen(engine, "commit", _note_commit)
+            event.listen(engine, "checkin", lambda _dbapi, record: _sync_records(log, record))
+    else:
+        # No pre-ping: it would cost a round trip per transaction (about a tenth of a turn's CPU, telegram_bench.py).
+        # A connection the server dropped (a restart) fails its statement instead, SQLAlchemy then discards the
+        # pool, and the turn runner and the staff desk run the transaction again on a fresh connection
+        # (worth_retrying).
+        engine = create_engine(url, pool_size=10, max_overflow=10)
     event.listen(engine, "begin", _forget_writes)
     event.listen(engine, "before_execute", _note_write)
     return engine
@@ -59,7 +67,7 @@ def make_engine(url: str) -> Engine:
 # What a transaction wrote, kept on its connection: ("insert" | "update" | "delete" | "sql", table). Every statement
 # goes through Connection.execute (the ORM's flushes too); raw SQL and DDL count as "sql", which no dialogue step
 # writes. Not seen: a data-modifying WITH inside a SELECT; the turn runner's update id insert is the only one.
-WRITES = "lahitori_writes"
+WRITES, RECORDED = "lahitori_writes", "lahitori_recorded"
 DIALOGUE_TABLES = ("processed_update", "citizen", "conversation", "message_log")
 DIALOGUE_STEP = frozenset((kind, table) for kind in ("insert", "update") for table in DIALOGUE_TABLES)
 
@@ -74,6 +82,23 @@ def _note_write(connection, clause, *_args) -> None:  # noqa: ANN001
         connection.info.setdefault(WRITES, set()).add((kind, clause.table.name))
     elif isinstance(clause, (TextClause, ExecutableDDLElement)):
         connection.info.setdefault(WRITES, set()).add(("sql", ""))
+
+
+def _note_commit(connection) -> None:  # noqa: ANN001 - SQLite, as the transaction commits (all flushed)
+    connection.info[RECORDED] = not connection.info.get(WRITES, {("sql", "")}) <= DIALOGUE_STEP
+
+
+def _sync_records(log: str, record) -> None:  # noqa: ANN001 - SQLite, back in the pool after its commit
+    """SQLite in WAL mode cannot change its synchronous setting inside a transaction, so it commits with NORMAL
+    (the log reaches the disk at checkpoints), and a transaction that recorded more than a dialogue step has the
+    log synced right after its commit, before the session returns and the citizen is told. fsync on a descriptor
+    of our own flushes the whole file, whoever wrote it."""
+    if record.info.pop(RECORDED, False):
+        descriptor = os.open(log, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
 
 
 def commit_without_waiting_for_disk(session: Session) -> bool:

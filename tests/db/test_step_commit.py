@@ -1,8 +1,12 @@
-"""Which transactions may commit without waiting for the disk (PostgreSQL): plain dialogue steps only.
+"""Which transactions may commit without waiting for the disk: plain dialogue steps only.
 
-A consent, a recorded need, a handoff, a crisis alarm and a deletion always wait for their commit to be durable.
+A consent, a recorded need, a handoff, a crisis alarm and a deletion always wait for their commit to be durable:
+on PostgreSQL the others commit with synchronous_commit off; on SQLite (WAL, synchronous NORMAL) the log is synced
+right after these commits, seen here by a spy on os.fsync that passes every call on.
 """
 from __future__ import annotations
+
+import os
 
 import pytest
 from sqlalchemy import delete, event, text
@@ -15,53 +19,79 @@ from tests.auxil.chat import Chat
 from tests.conftest import make_settings
 from tests.dialogue.test_conversations import reach_consent_fi
 
-RELAXED = "SET LOCAL synchronous_commit TO off"
+RELAXED = "SET LOCAL synchronous_commit TO off"  # PostgreSQL
+SYNCED = "fsync -wal"  # SQLite: the log synced after the commit
 
 
-def relaxed_turns(chat, services) -> list[tuple[str, bool]]:
-    """Wrap the chat's runner: (input, whether its transaction was relaxed) for every turn from now on."""
-    statements, turns = [], []
+def traced(services, monkeypatch) -> list[str]:
+    """Every statement run from now on, and on SQLite every fsync of the database's log."""
+    statements: list[str] = []
     event.listen(services.db, "before_cursor_execute", lambda _c, _cur, statement, *_: statements.append(statement))
+    fsync = os.fsync
+
+    def spy(descriptor: int) -> None:
+        if os.readlink(f"/proc/self/fd/{descriptor}").endswith(".db-wal"):
+            statements.append(SYNCED)
+        fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", spy)
+    return statements
+
+
+def turns_that_waited(chat, services, monkeypatch) -> list[tuple[str, bool]]:
+    """Wrap the chat's runner: (input, whether its commit waited for the disk) for every turn from now on."""
+    statements, turns = traced(services, monkeypatch), []
     handle = chat.runner.handle
 
     def noted(**kwargs):
         statements.clear()
         result = handle(**kwargs)
-        turns.append((kwargs.get("text") or kwargs.get("payload") or "/start", RELAXED in statements))
+        waited = SYNCED in statements if services.db.dialect.name == "sqlite" else RELAXED not in statements
+        turns.append((kwargs.get("text") or kwargs.get("payload") or "/start", waited))
         return result
 
     chat.runner.handle = noted
     return turns
 
 
-def test_only_plain_dialogue_steps_commit_without_waiting(chat, services, db_url):
-    turns = relaxed_turns(chat, services)
+def test_only_plain_dialogue_steps_commit_without_waiting(chat, services, monkeypatch):
+    turns = turns_that_waited(chat, services, monkeypatch)
     reach_consent_fi(chat)
     chat.press("Kyllä, saa välittää")
     chat.say("en jaksa enää elää, haluan kuolla")
     chat.say("/delete")
     chat.press("Kyllä, poista")
     assert "Kaikki sinusta tallennettu on nyt poistettu" in chat.text
-    waited = [what for what, relaxed in turns if not relaxed]
-    if db_url.startswith("sqlite"):
-        assert len(waited) == len(turns)  # SQLite: nothing to relax (WAL, synchronous=NORMAL)
-        return
     # the summary confirmed (the need recorded), the consent with its handoff, the crisis alarm, the deletion
-    assert waited == ["m8:yes", "m9:yes", "en jaksa enää elää, haluan kuolla", "m11:yes"]
+    assert [what for what, waited in turns if waited] == ["m8:yes", "m9:yes", "en jaksa enää elää, haluan kuolla",
+                                                          "m11:yes"]
     assert len(turns) == 15  # every other step, the free-text description and the phone number among them
 
 
-def test_durable_steps_setting_keeps_every_commit_waiting(db_url, embedded_classifier):
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_durable_steps_setting_keeps_every_commit_waiting(db_url, embedded_classifier, monkeypatch):
     built = build(make_settings(db_url, DURABLE_STEPS="true"), classifier=embedded_classifier)
     try:
         with make_sessionmaker(built.db).begin() as session:
             seed(session)
         chat = Chat(built, user="citizen-2")
-        turns = relaxed_turns(chat, built)
+        turns = turns_that_waited(chat, built, monkeypatch)
         reach_consent_fi(chat)
-        assert turns and not any(relaxed for _, relaxed in turns)
+        assert turns and all(waited for _, waited in turns)
     finally:
         built.close()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_sqlite_syncs_after_any_transaction_that_records_more_than_a_step(services, monkeypatch):
+    """The staff desk's and the outbox's transactions too, not only the turns."""
+    statements = traced(services, monkeypatch)
+    with services.sessions.begin() as session:
+        citizen(session)
+    assert SYNCED not in statements
+    with services.sessions.begin() as session:
+        session.add(AuditEvent(actor="coordinator:1", action="case_claimed"))
+    assert statements.count(SYNCED) == 1
 
 
 ON_POSTGRESQL = pytest.mark.parametrize("db_url", ["postgres"], indirect=True)  # synchronous_commit is PostgreSQL's
