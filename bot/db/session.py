@@ -84,8 +84,12 @@ def _note_write(connection, clause, *_args) -> None:  # noqa: ANN001
         connection.info.setdefault(WRITES, set()).add(("sql", ""))
 
 
+def _dialogue_step(connection) -> bool:  # noqa: ANN001
+    return connection.info.get(WRITES, {("sql", "")}) <= DIALOGUE_STEP
+
+
 def _note_commit(connection) -> None:  # noqa: ANN001 - SQLite, as the transaction commits (all flushed)
-    connection.info[RECORDED] = not connection.info.get(WRITES, {("sql", "")}) <= DIALOGUE_STEP
+    connection.info[RECORDED] = not _dialogue_step(connection)
 
 
 def _sync_records(log: str, record) -> None:  # noqa: ANN001 - SQLite, back in the pool after its commit
@@ -94,7 +98,10 @@ def _sync_records(log: str, record) -> None:  # noqa: ANN001 - SQLite, back in t
     log synced right after its commit, before the session returns and the citizen is told. fsync on a descriptor
     of our own flushes the whole file, whoever wrote it."""
     if record.info.pop(RECORDED, False):
-        descriptor = os.open(log, os.O_RDONLY)
+        try:
+            descriptor = os.open(log, os.O_RDONLY)
+        except FileNotFoundError:  # the last connection closed: SQLite checkpointed (and synced) the log away
+            return
         try:
             os.fsync(descriptor)
         finally:
@@ -109,7 +116,7 @@ def commit_without_waiting_for_disk(session: Session) -> bool:
     transactions still wait, and a later waiting commit makes every earlier one durable. True when relaxed."""
     session.flush()
     connection = session.connection()
-    if connection.dialect.name != "postgresql" or not connection.info.get(WRITES, {("sql", "")}) <= DIALOGUE_STEP:
+    if connection.dialect.name != "postgresql" or not _dialogue_step(connection):
         return False
     connection.exec_driver_sql("SET LOCAL synchronous_commit TO off")  # not through execute: not noted as a write
     return True
