@@ -49,13 +49,6 @@ class TurnFailed(Exception):
 class Turns(Protocol):
     async def start(self) -> None: ...
 
-    def _kill(self) -> None:
-        """At interpreter exit without stop() (a crash, a caller that never stopped the bot): the workers ignore
-        SIGTERM, so they are killed; a turn in hand is rolled back by the database."""
-        for worker in self.workers:
-            if worker.process.is_alive():
-                worker.process.kill()
-
     async def stop(self) -> None: ...
 
     async def handle(self, **request: Any) -> TurnResult: ...
