@@ -89,7 +89,9 @@ def _dialogue_step(connection) -> bool:  # noqa: ANN001
 
 
 def _note_commit(connection) -> None:  # noqa: ANN001 - SQLite, as the transaction commits (all flushed)
-    connection.info[RECORDED] = not _dialogue_step(connection)
+    # or: a connection may commit more than once before it goes back to the pool, and a plain step after a
+    # recording commit must not cancel that commit's sync
+    connection.info[RECORDED] = connection.info.get(RECORDED, False) or not _dialogue_step(connection)
 
 
 def _sync_records(log: str, record) -> None:  # noqa: ANN001 - SQLite, back in the pool after its commit

@@ -92,6 +92,12 @@ def test_sqlite_syncs_after_any_transaction_that_records_more_than_a_step(servic
     with services.sessions.begin() as session:
         session.add(AuditEvent(actor="coordinator:1", action="case_claimed"))
     assert statements.count(SYNCED) == 1
+    with services.db.connect() as connection:  # two commits before the connection goes back to the pool
+        with connection.begin():
+            connection.execute(AuditEvent.__table__.insert(), {"actor": "system", "action": "x", "details": {}})
+        with connection.begin():
+            connection.execute(Citizen.__table__.update().values(language="sv"))
+    assert statements.count(SYNCED) == 2, "the plain second commit did not cancel the first one's sync"
 
 
 ON_POSTGRESQL = pytest.mark.parametrize("db_url", ["postgres"], indirect=True)  # synchronous_commit is PostgreSQL's
