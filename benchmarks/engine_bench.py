@@ -10,7 +10,7 @@ on this machine, for its backend serving the turns (from /proc).
 from __future__ import annotations
 
 import argparse
-import os
+import contextlib
 import resource
 import statistics
 import sys
@@ -20,12 +20,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sqlalchemy import event  # noqa: E402
+
+from benchmarks.proc import cpu_seconds  # noqa: E402
 from bot import conversation  # noqa: E402
 from bot.config import PROJECT_ROOT, load_settings  # noqa: E402
 from bot.conversation import TurnRunner  # noqa: E402
 from bot.crypto import new_key  # noqa: E402
-from sqlalchemy import event  # noqa: E402
-
 from bot.db.session import make_sessionmaker, upgrade  # noqa: E402
 from bot.demo import seed  # noqa: E402
 from bot.services import build  # noqa: E402
@@ -57,15 +58,6 @@ def backend_pids(engine) -> list[int]:  # noqa: ANN001
         event.listen(engine, "connect", note)
         engine.dispose()
     return pids
-
-
-def cpu_seconds(pids: list[int]) -> float | None:
-    """User and system CPU time of these processes (Linux /proc); None when they are not on this machine."""
-    try:
-        fields = [Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split() for pid in pids]
-    except OSError:
-        return None
-    return sum(int(f[11]) + int(f[12]) for f in fields) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> int:
@@ -102,7 +94,8 @@ def main() -> int:
             citizen, step, buttons = citizen + 1, 0, ()
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     if backends:
-        server_cpu = cpu_seconds(backends)
+        with contextlib.suppress(OSError):  # a server on another machine: no figure
+            server_cpu = cpu_seconds(backends)
     timings.sort()
     ms = [t * 1000 for t in timings]
     print(f"database: {url.split(':')[0]}")

@@ -41,6 +41,7 @@ from sqlalchemy import func, select  # noqa: E402
 from telegram import Update  # noqa: E402
 from telegram.ext import TypeHandler  # noqa: E402
 
+from benchmarks.proc import cpu_seconds  # noqa: E402
 from bot.channels.telegram import ALLOWED_UPDATES, build_application  # noqa: E402
 from bot.channels.telegram_cli import webhook_options  # noqa: E402
 from bot.config import PROJECT_ROOT, load_settings  # noqa: E402
@@ -216,15 +217,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User and system CPU time of these processes so far (Linux /proc)."""
-    total = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def peak_rss_mib(pids: list[int]) -> list[int]:
