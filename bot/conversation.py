@@ -140,14 +140,12 @@ class TurnRunner:
         services, now = self.services, self.services.clock()
         who = {"channel": channel, "external_id": external_id}
         # A redelivered update fails on the update id's key (IntegrityError) and is answered as a duplicate.
-        if update is None:
-            row = session.execute(CITIZEN_AND_CONVERSATION, who).first()
-        elif self._one_trip:
-            row = session.execute(MARKED_CITIZEN_AND_CONVERSATION,
-                                  {**who, "source": update[0], "update_id": update[1], "processed_at": now}).first()
+        mark = {"source": update[0], "update_id": update[1], "processed_at": now} if update is not None else None
+        if mark is not None and self._one_trip:
+            row = session.execute(MARKED_CITIZEN_AND_CONVERSATION, {**who, **mark}).first()
         else:
-            session.connection().execute(MARK_PROCESSED, {"source": update[0], "update_id": update[1],
-                                                          "processed_at": now})
+            if mark is not None:
+                session.connection().execute(MARK_PROCESSED, mark)
             row = session.execute(CITIZEN_AND_CONVERSATION, who).first()
         citizen, conversation = (row[0], row[1]) if row else (None, None)
         if citizen is None:

@@ -185,9 +185,10 @@ class OutboxWorker:
 
     def forget_old(self) -> None:
         """What is kept only for a while: update ids (redeliveries) and staff message ids (retraction)."""
+        now = self.services.clock()
         with self.services.sessions.begin() as session:
-            forget_old_updates(session, self.services.clock())
-            forget_unretractable(session, self.services.clock())
+            forget_old_updates(session, now)
+            forget_unretractable(session, now)
 
     def escalate(self) -> list[int]:
         settings = self.services.settings
