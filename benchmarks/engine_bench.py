@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import event  # noqa: E402
 
-from benchmarks.proc import cpu_seconds  # noqa: E402
+from benchmarks.proc import cpu_seconds, machine_speed, reference_ms  # noqa: E402
 from bot import conversation  # noqa: E402
 from bot.config import PROJECT_ROOT, load_settings  # noqa: E402
 from bot.conversation import TurnRunner  # noqa: E402
@@ -75,6 +75,7 @@ def main() -> int:
         seed(session)
     backends = backend_pids(services.db)
     runner = TurnRunner(services)
+    speed = reference_ms()
     timings: list[float] = []
     cpu, server_cpu = time.process_time(), None
     citizen, step, buttons = 0, 0, ()
@@ -93,6 +94,7 @@ def main() -> int:
         if step == len(SCRIPT):
             citizen, step, buttons = citizen + 1, 0, ()
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    speed = machine_speed(speed, reference_ms())
     if backends:
         with contextlib.suppress(OSError):  # a server on another machine: no figure
             server_cpu = cpu_seconds(backends)
@@ -106,6 +108,7 @@ def main() -> int:
     server = f" + database server {1000 * server_cpu / len(ms):.2f} ms" if server_cpu is not None else ""
     print(f"CPU a turn: this process {1000 * cpu / len(ms):.2f} ms{server}")
     print(f"max RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(speed)
     services.close()
     return 0
 

@@ -41,7 +41,7 @@ from sqlalchemy import func, select  # noqa: E402
 from telegram import Update  # noqa: E402
 from telegram.ext import TypeHandler  # noqa: E402
 
-from benchmarks.proc import cpu_seconds  # noqa: E402
+from benchmarks.proc import cpu_seconds, machine_speed, reference_ms  # noqa: E402
 from bot.channels.telegram import ALLOWED_UPDATES, build_application  # noqa: E402
 from bot.channels.telegram_cli import webhook_options  # noqa: E402
 from bot.config import PROJECT_ROOT, load_settings  # noqa: E402
@@ -284,6 +284,7 @@ async def run(args: argparse.Namespace) -> int:
 
     app.add_handler(TypeHandler(Update, finished), group=99)
     options = webhook_options(settings, TOKEN)  # what `lahitori run` passes to run_webhook
+    speed = [reference_ms()]
     await app.initialize()
     await app.bot_data["channel"].post_init(app)
     await app.updater.start_webhook(listen=options["listen"], port=options["port"], url_path=options["url_path"],
@@ -308,6 +309,7 @@ async def run(args: argparse.Namespace) -> int:
     with services.sessions() as session:
         handoffs = session.scalar(select(func.count()).select_from(Handoff)) - handoffs_before
     services.close()
+    speed.append(reference_ms())
 
     where = "sqlite (temp file)" if not args.db else services.db.url.render_as_string(hide_password=True)
     complete, first = result["complete"], result["first_reply"]
@@ -325,6 +327,7 @@ async def run(args: argparse.Namespace) -> int:
     print(f"peak memory: bot {memory[0]} MiB" + "".join(f", worker {mib} MiB" for mib in memory[1:]))
     print(f"replies sent: {result['replies']}; updates without a reply: {len(complete) - len(first)}; "
           f"handoffs created: {handoffs}; updates answered unlike the others of their step: {result['odd']}")
+    print(machine_speed(*speed))
     return 0
 
 
