@@ -6,6 +6,7 @@ import logging
 import sys
 from pathlib import Path
 
+from bot import logs
 from bot.config import ConfigError, Settings, load_settings
 
 logger = logging.getLogger("lahitori")
@@ -156,8 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     from bot.flowspec.registry import FlowsInvalid
 
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(logging.DEBUG if args.verbose else logging.WARNING)
     try:
         return args.func(args)
     except (ConfigError, NotMigrated) as error:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from bot import logs
 from bot.config import ConfigError, Settings
 from bot.conversation import TurnResult, TurnRunner
 from nlu.types import Prediction
@@ -263,7 +264,7 @@ def serve(sock: socket.socket, settings: Settings, classifier: Callable[[], obje
 
     for stop in (signal.SIGINT, signal.SIGTERM):  # Ctrl+C and systemd signal the whole process group: the bot
         signal.signal(stop, signal.SIG_IGN)        # finishes its turns, then closes the pipe, and the worker exits
-    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(log_level)
     stream = sock.makefile("rwb")
     try:
         services = build(settings, classifier=classifier() if classifier is not None else None)
