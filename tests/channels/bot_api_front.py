@@ -9,7 +9,8 @@ emulator unchanged, and patches only these gaps:
   request's own parameters echoed into the message (`chat_id`, `parse_mode`, `link_preview_options` as a JSON
   string, ...) are removed, since python-telegram-bot cannot read them as Message fields.
 - getUpdates: callback queries lack `chat_instance`: added; message dates in milliseconds: turned into seconds.
-- editMessageText / editMessageReplyMarkup / answerCallbackQuery / deleteMessage return null: answered `true`.
+- editMessageText / editMessageReplyMarkup / answerCallbackQuery / deleteMessage / setWebhook return null: answered
+  `true`.
 - setMyCommands, getMyCommands, deleteMyCommands, sendChatAction, setChatMenuButton: missing in the emulator:
   answered here (`setMyCommands` is remembered per language so tests can read what was registered).
 - Client routes (/sendMessage, /sendCommand, /sendCallback) without `botToken`, or a command without
@@ -20,6 +21,12 @@ emulator unchanged, and patches only these gaps:
   sendMessage calls with that token answer HTTP 502 Bad Gateway, without reaching the emulator, until it is
   switched back; other methods (getUpdates, answerCallbackQuery, ...) keep working. The refused calls are kept
   in `Front.refused`, not in `Front.calls`.
+
+- Webhooks: the emulator posts updates to a webhook but without Telegram's `X-Telegram-Bot-Api-Secret-Token`
+  header and without the fixes above. The front keeps the bot's setWebhook (`url`, `secret_token`), gives the
+  emulator its own `/_front/hook/<token>` address instead, and relays each update, fixed as for getUpdates,
+  to the bot with the header. The bot's public https address is reached the way a reverse proxy would:
+  `front.reverse_proxy(public_prefix, local_prefix)` names where the bot listens. Redeliveries go the same way.
 
 Long polling is not emulated: the emulator answers getUpdates at once, so run the updater with a small
 poll_interval (0.05 s). Every Bot API call the bot makes is recorded in `Front.calls` as (method, params), and
@@ -39,7 +46,8 @@ import tornado.netutil
 import tornado.web
 
 LOCAL = {"setMyCommands": True, "deleteMyCommands": True, "sendChatAction": True, "setChatMenuButton": True}
-TRUE_WHEN_NULL = {"editMessageText", "editMessageReplyMarkup", "answerCallbackQuery", "deleteWebhook", "deleteMessage"}
+TRUE_WHEN_NULL = {"editMessageText", "editMessageReplyMarkup", "answerCallbackQuery", "deleteWebhook", "deleteMessage",
+                  "setWebhook"}
 CLIENT_ROUTES = {"sendMessage", "sendCommand", "sendCallback", "getUpdates", "getUpdatesHistory"}
 # Request parameters the emulator echoes into the sent message (still JSON-encoded strings): not Message fields.
 ECHOED = ("chat_id", "parse_mode", "link_preview_options", "disable_notification", "protect_content", "reply_parameters")
@@ -71,6 +79,8 @@ class Front:
         self._redeliver: dict[str, list[dict]] = defaultdict(list)
         self.down: set[str] = set()  # tokens whose sendMessage is refused with 502 (an outage)
         self.refused: list[tuple[str, dict[str, Any]]] = []
+        self.webhooks: dict[str, tuple[str, str | None]] = {}  # token -> (the bot's public url, its secret)
+        self._proxied: dict[str, str] = {}  # public url prefix -> where the bot listens
         self._client: httpx.AsyncClient | None = None
         self._server: tornado.httpserver.HTTPServer | None = None
 
@@ -94,6 +104,10 @@ class Front:
         """Start (down=True) or end an outage of sendMessage for the bot with this token."""
         (self.down.add if down else self.down.discard)(token)
 
+    def reverse_proxy(self, public: str, local: str) -> None:
+        """Webhook posts to addresses under `public` go to the same path under `local` (the bot's listener)."""
+        self._proxied[public.rstrip("/")] = local.rstrip("/")
+
     def sent(self, method: str, chat_id: int | None = None) -> list[dict[str, Any]]:
         """Parameters of the calls of `method` the bot made (to one chat if given), in order."""
         return [p for m, p in self.calls if m == method and (chat_id is None or str(p.get("chat_id")) == str(chat_id))]
@@ -101,8 +115,13 @@ class Front:
     async def handle(self, path: str, body: bytes, content_type: str) -> tuple[int, Any]:
         if path == "_front/redeliver":
             request = json.loads(body)
-            self._redeliver[request["token"]].append(self._delivered[(request["token"], int(request["update_id"]))])
+            item = self._delivered[(request["token"], int(request["update_id"]))]
+            if request["token"] in self.webhooks:
+                return await self._relay(request["token"], json.loads(json.dumps(item)))
+            self._redeliver[request["token"]].append(item)
             return 200, {"ok": True, "result": True}
+        if path.startswith("_front/hook/"):
+            return await self._relay(path.removeprefix("_front/hook/"), json.loads(body))
         if path == "_front/outage":
             request = json.loads(body)
             self.outage(request["token"], down=bool(request["down"]))
@@ -128,6 +147,11 @@ class Front:
             return 200, {"ok": True, "result": LOCAL[method]}
         if method == "getMyCommands":
             return 200, {"ok": True, "result": self.commands[token].get(params.get("language_code"), [])}
+        if method == "setWebhook" and params.get("url"):
+            self.webhooks[token] = (params["url"], params.get("secret_token"))
+            body, content_type = json.dumps({"url": f"{self.url}/_front/hook/{token}"}).encode(), "application/json"
+        elif method == "deleteWebhook":
+            self.webhooks.pop(token, None)
         status, data = await self._forward(path, body, content_type)
         if isinstance(data, dict) and data.get("ok"):
             self._patch(token, method, data)
@@ -142,17 +166,34 @@ class Front:
             data["result"] = True
         elif method == "getUpdates":
             for item in result:
-                query = item.get("callback_query")
-                if query:
-                    query.setdefault("chat_instance", f"front-{query['from']['id']}")
-                    _fix_message(query.get("message"))
-                _fix_message(item.get("message"))
-                self._delivered[(token, item["update_id"])] = json.loads(json.dumps(item))
+                self._fix_update(token, item)
             data["result"] = self._redeliver.pop(token, []) + result
-            self.delivered[token] += len(data["result"])
-            self.delivered_ids[token] += [item["update_id"] for item in data["result"]]
+            self._count(token, data["result"])
         elif isinstance(result, dict) and "message_id" in result:
             _fix_message(result)
+
+    def _fix_update(self, token: str, item: dict) -> None:
+        query = item.get("callback_query")
+        if query:
+            query.setdefault("chat_instance", f"front-{query['from']['id']}")
+            _fix_message(query.get("message"))
+        _fix_message(item.get("message"))
+        self._delivered[(token, item["update_id"])] = json.loads(json.dumps(item))
+
+    def _count(self, token: str, items: list[dict]) -> None:
+        self.delivered[token] += len(items)
+        self.delivered_ids[token] += [item["update_id"] for item in items]
+
+    async def _relay(self, token: str, item: dict) -> tuple[int, Any]:
+        """Post one update to the bot's webhook as Telegram does; the bot's HTTP status is the answer."""
+        url, secret = self.webhooks[token]
+        public = next(prefix for prefix in self._proxied if url.startswith(prefix + "/"))
+        if (token, item["update_id"]) not in self._delivered:
+            self._fix_update(token, item)
+        self._count(token, [item])
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+        response = await self._client.post(self._proxied[public] + url[len(public):], json=item, headers=headers)
+        return response.status_code, {"ok": response.is_success}
 
     async def _forward(self, path: str, body: bytes, content_type: str) -> tuple[int, Any]:
         try:

@@ -20,6 +20,7 @@ from telegram import Update
 from telegram.ext import Application, TypeHandler
 
 from bot.channels.telegram import ALLOWED_UPDATES, build_application
+from bot.channels.telegram_cli import webhook_options
 from bot.config import PROJECT_ROOT
 from bot.demo import seed
 from tests.channels.bot_api_front import Front
@@ -32,6 +33,8 @@ START_JS = ("const S = require('telegram-test-api');"
             ".start().then(() => console.log('ready'));")
 DATA_KEY = TEST_KEY
 TOKEN_TAIL = "A" * 35
+PUBLIC_URL = "https://bot.lahitori.example.fi/telegram"  # a webhook's public address, behind the front's proxy
+WEBHOOK_SECRET = "front-secret_42"
 BOT_IDS = itertools.count(700001)
 
 
@@ -115,7 +118,7 @@ async def front(emulator_url: str) -> AsyncIterator[Front]:
     await front.stop()
 
 
-# The bot, polling the front -----------------------------------------------------------------------------------
+# The bot, polling the front or served by it through a webhook ------------------------------------------------
 
 @dataclass
 class RunningBot:
@@ -124,6 +127,7 @@ class RunningBot:
     token: str
     done: list[int] = field(default_factory=list)  # update ids whose handling finished
     expected: int = 0  # updates the citizens have sent (and redeliveries asked for)
+    webhook: str = ""  # where the bot's webhook server listens, in webhook mode
 
     async def settle(self, timeout: float = 15) -> None:
         """Wait until every update the front handed over has been handled (replies sent)."""
@@ -137,9 +141,11 @@ class RunningBot:
 
 
 @contextlib.asynccontextmanager
-async def polling_bot(front: Front, services, turns=None) -> AsyncIterator[RunningBot]:  # noqa: ANN001
-    """The real Application with long polling against the front, in the test's event loop; `turns` as in
-    build_application (None: threads of this process)."""
+async def serving_bot(front: Front, services, turns=None, *,  # noqa: ANN001
+                      webhook: bool = False) -> AsyncIterator[RunningBot]:
+    """The real Application in the test's event loop, long polling the front; `turns` as in build_application
+    (None: threads of this process). With `webhook`, its webhook server instead, on a free loopback port behind
+    PUBLIC_URL, with the options `lahitori run` gives it (telegram_cli.webhook_options)."""
     token = f"{next(BOT_IDS)}:{TOKEN_TAIL}"  # one bot per test: the emulator keeps their messages apart
     application = build_application(services, token=token, base_url=f"{front.url}/bot", turns=turns)
     bot = RunningBot(application=application, front=front, token=token)
@@ -150,7 +156,15 @@ async def polling_bot(front: Front, services, turns=None) -> AsyncIterator[Runni
     application.add_handler(TypeHandler(Update, finished), group=99)
     await application.initialize()
     await application.post_init(application)
-    await application.updater.start_polling(poll_interval=0.05, allowed_updates=ALLOWED_UPDATES)
+    if webhook:
+        port = free_port()
+        options = webhook_options(make_settings("sqlite://", WEBHOOK_URL=PUBLIC_URL, WEBHOOK_SECRET=WEBHOOK_SECRET,
+                                                WEBHOOK_PORT=port), token)
+        front.reverse_proxy(PUBLIC_URL, f"http://127.0.0.1:{port}")
+        bot.webhook = f"http://127.0.0.1:{port}/{options['url_path']}"
+        await application.updater.start_webhook(**options, allowed_updates=ALLOWED_UPDATES)
+    else:
+        await application.updater.start_polling(poll_interval=0.05, allowed_updates=ALLOWED_UPDATES)
     await application.start()
     try:
         yield bot
@@ -163,7 +177,7 @@ async def polling_bot(front: Front, services, turns=None) -> AsyncIterator[Runni
 
 @pytest.fixture
 async def running_bot(front: Front, channel_services) -> AsyncIterator[RunningBot]:
-    async with polling_bot(front, channel_services) as bot:
+    async with serving_bot(front, channel_services) as bot:
         yield bot
 
 

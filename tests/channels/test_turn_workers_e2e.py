@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from bot.config import PROJECT_ROOT
 from bot.db.models import ProcessedUpdate
 from bot.turn_workers import ProcessTurns
-from tests.channels.conftest import BOT_IDS, TOKEN_TAIL, RunningBot, TelegramCitizen, polling_bot
+from tests.channels.conftest import BOT_IDS, TOKEN_TAIL, RunningBot, TelegramCitizen, serving_bot
 from tests.conftest import TEST_KEY
 from tests.channels.test_telegram_e2e import (  # noqa: F401 - collected here again, on this module's running_bot
     test_consent_no_gives_the_lahitori_phone,
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 async def running_bot(front, channel_services) -> AsyncIterator[RunningBot]:  # noqa: ANN001
     turns = ProcessTurns(channel_services.settings, 2)
-    async with polling_bot(front, channel_services, turns=turns) as bot:
+    async with serving_bot(front, channel_services, turns=turns) as bot:
         assert len(turns.workers) == 2 and all(worker.process.is_alive() for worker in turns.workers)
         yield bot
         assert sum(worker.served for worker in turns.workers) > 0, "the turns ran in the workers"
