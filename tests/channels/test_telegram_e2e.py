@@ -121,3 +121,13 @@ async def test_nothing_of_the_profile_is_stored(citizen_factory, channel_service
         row = session.scalars(select(Citizen)).one()
         assert (row.channel, row.external_id, row.language) == ("telegram", "5004", "sv")
         assert "Testi" not in repr([getattr(row, c.key) for c in Citizen.__table__.columns])
+
+
+SCENARIOS = ("test_consent_yes_hands_the_case_to_a_named_coordinator", "test_consent_no_gives_the_lahitori_phone",
+             "test_redelivered_update_is_answered_once", "test_old_button_gets_the_stale_note_and_skips_nothing")
+
+
+def scenarios() -> dict:
+    """The citizen scenarios, for a module that serves the bot another way (its own `running_bot` fixture) to
+    collect them again: `globals().update(scenarios())`."""
+    return {name: globals()[name] for name in SCENARIOS}

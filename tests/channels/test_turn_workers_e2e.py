@@ -15,14 +15,10 @@ from bot.db.models import ProcessedUpdate
 from bot.turn_workers import ProcessTurns
 from tests.channels.conftest import BOT_IDS, TOKEN_TAIL, RunningBot, TelegramCitizen, serving_bot
 from tests.conftest import TEST_KEY
-from tests.channels.test_telegram_e2e import (  # noqa: F401 - collected here again, on this module's running_bot
-    test_consent_no_gives_the_lahitori_phone,
-    test_consent_yes_hands_the_case_to_a_named_coordinator,
-    test_old_button_gets_the_stale_note_and_skips_nothing,
-    test_redelivered_update_is_answered_once,
-)
+from tests.channels.test_telegram_e2e import scenarios
 
 pytestmark = pytest.mark.e2e
+globals().update(scenarios())  # the citizen scenarios again, on this module's running_bot
 
 
 @pytest.fixture

@@ -16,16 +16,11 @@ from bot.config import PROJECT_ROOT
 from bot.db.models import ProcessedUpdate
 from tests.channels.conftest import (BOT_IDS, PUBLIC_URL, TOKEN_TAIL, WEBHOOK_SECRET, RunningBot, TelegramCitizen,
                                      free_port, serving_bot)
-from tests.channels.test_telegram_e2e import (  # noqa: F401 - collected here again, on this module's running_bot
-    FI,
-    test_consent_no_gives_the_lahitori_phone,
-    test_consent_yes_hands_the_case_to_a_named_coordinator,
-    test_old_button_gets_the_stale_note_and_skips_nothing,
-    test_redelivered_update_is_answered_once,
-)
+from tests.channels.test_telegram_e2e import FI, scenarios
 from tests.conftest import TEST_KEY
 
 pytestmark = pytest.mark.e2e
+globals().update(scenarios())  # the citizen scenarios again, on this module's running_bot
 
 
 @pytest.fixture
