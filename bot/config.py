@@ -99,7 +99,8 @@ def _describe(error: ValidationError) -> str:
     name = str(first["loc"][0]) if first["loc"] else "settings"
     field = Settings.model_fields.get(name)
     env_name = field.alias if field and field.alias else name.upper()
-    return f"configuration error: {env_name}: {first['msg']}"
+    message = first["msg"].removeprefix("Value error, ")  # pydantic's wording for our own validators' ValueError
+    return f"configuration error: {env_name}: {message}"
 
 
 def load_settings(**overrides: object) -> Settings:

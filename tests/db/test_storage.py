@@ -107,7 +107,8 @@ def test_the_app_refuses_an_unmigrated_database(tmp_path):
 
 @pytest.mark.parametrize(("env", "message"), [
     ({"NLU_BACKEND": "spacy"}, "configuration error: NLU_BACKEND: Input should be 'embedded' or 'rasa'"),
-    ({"DATABASE_URL": "mysql://x"}, "configuration error: DATABASE_URL: Value error, must start with sqlite://"),
+    ({"DATABASE_URL": "mysql://x"}, "configuration error: DATABASE_URL: must start with sqlite://"),
+    ({"WEBHOOK_URL": "http://bot.example"}, "configuration error: WEBHOOK_URL: must be a public https:// URL"),
     ({"APP_ENV": "production"}, "configuration error: DATA_KEY: required when APP_ENV=production"),
     ({"DATA_KEY": "not-a-key"}, "configuration error: DATA_KEY: not a Fernet key"),
     ({"RASA_TIMEOUT": "fast"}, "configuration error: RASA_TIMEOUT: Input should be a valid number"),
