@@ -1,6 +1,7 @@
 """Turning steps and slots into the citizen's words: service cards, summaries, option matching."""
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ FIELD_LABELS = {
 }
 SUMMARY_TEXT_LIMIT = 600
 MIN_BEGINNING = 4  # letters a typed beginning of an option's label needs
+WORD = re.compile(r"\w+")
 
 
 def fold(text: str) -> str:
@@ -100,5 +102,7 @@ class Renderer:
             return exact[0]
         if len(typed) < MIN_BEGINNING:
             return None
-        begun = {id(option): option for option, label in labels if label.startswith(typed + " ")}
+        typed_words = WORD.findall(typed)  # by words: "kiitos" begins "Kiitos, tämä riitti"
+        begun = {id(option): option for option, label in labels
+                 if typed_words and WORD.findall(label)[:len(typed_words)] == typed_words}
         return next(iter(begun.values())) if len(begun) == 1 else None

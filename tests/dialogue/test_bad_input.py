@@ -132,6 +132,17 @@ def test_typed_first_words_of_one_option_choose_it(chat, services):
     assert (slots["for_whom"], slots["urgency"], slots["contact_preference"]) == ("close_one", "soon", "chat")
 
 
+def test_typed_first_word_before_a_comma_chooses_the_option(chat, services):
+    """"kiitos" begins "Kiitos, tämä riitti" and "tack" begins "Tack, det räckte": words, not characters, count."""
+    for lang, topic, thanks in (("fi", "kuljetuspalvelu", "kiitos"), ("sv", "färdtjänst", "Tack")):
+        chat.start(lang)
+        chat.say(topic)
+        chat.say(thanks)
+        assert "Valitse jokin" not in chat.text and "Välj ett av" not in chat.text
+        with services.sessions() as session:
+            assert session.scalar(select(Conversation.flow)) == "main", lang
+
+
 def test_typed_words_that_begin_two_options_or_too_little_choose_nothing(chat, services):
     chat.start("sv")
     chat.say("färdtjänst")
