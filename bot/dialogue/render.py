@@ -1,13 +1,13 @@
 """Turning steps and slots into the citizen's words: service cards, summaries, option matching."""
 from __future__ import annotations
 
-import re
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from bot.dialogue.validators import format_phone
 from bot.flowspec.schema import ChoiceStep, InfoStep, Option, SummaryStep
 from bot.i18n import N_
+from nlu.text import tokens
 
 if TYPE_CHECKING:
     from bot.dialogue.engine import _Run
@@ -24,7 +24,6 @@ FIELD_LABELS = {
 }
 SUMMARY_TEXT_LIMIT = 600
 MIN_BEGINNING = 4  # letters a typed beginning of an option's label needs
-WORD = re.compile(r"\w+")
 
 
 def fold(text: str) -> str:
@@ -102,7 +101,7 @@ class Renderer:
             return exact[0]
         if len(typed) < MIN_BEGINNING:
             return None
-        typed_words = WORD.findall(typed)  # by words: "kiitos" begins "Kiitos, tämä riitti"
+        typed_words = tokens(typed)  # by words: "kiitos" begins "Kiitos, tämä riitti"
         begun = {id(option): option for option, label in labels
-                 if typed_words and WORD.findall(label)[:len(typed_words)] == typed_words}
+                 if typed_words and tokens(label)[:len(typed_words)] == typed_words}
         return next(iter(begun.values())) if len(begun) == 1 else None
