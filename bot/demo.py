@@ -12,17 +12,22 @@ logger = logging.getLogger(__name__)
 
 WEEKDAYS_9_16 = {d: [["09:00", "16:00"]] for d in ("mon", "tue", "wed", "thu")} | {"fri": [["09:00", "15:00"]]}
 ALL_TOPICS: list[str] = []  # empty = a generalist who takes every topic
+# Working hours within opening hours: about a working day when urgent, a week when soon, two weeks without hurry.
+REPLY_HOURS = {"urgent": 7, "soon": 35, "no_hurry": 70}
 
 UNITS = [
     dict(code="porvoo", name_fi="Porvoon lähitori (demo)", name_sv="Närtorget i Borgå (demo)",
-         municipalities=["porvoo", "askola", "myrskyla", "pornainen", "pukkila", "other"], languages=["fi", "sv"],
-         phone="040 000 1001", address="Rauhankatu 20, Porvoo (demo)", opening_hours=WEEKDAYS_9_16),
+         municipalities=["porvoo", "askola", "myrskyla", "pornainen", "pukkila"], languages=["fi", "sv"],
+         phone="040 000 1001", address="Rauhankatu 20, Porvoo (demo)", opening_hours=WEEKDAYS_9_16,
+         reply_hours=REPLY_HOURS),
     dict(code="loviisa", name_fi="Loviisan lähitori (demo)", name_sv="Närtorget i Lovisa (demo)",
          municipalities=["loviisa", "lapinjarvi"], languages=["fi", "sv"],
-         phone="040 000 1002", address="Mannerheiminkatu 4, Loviisa (demo)", opening_hours=WEEKDAYS_9_16),
+         phone="040 000 1002", address="Mannerheiminkatu 4, Loviisa (demo)", opening_hours=WEEKDAYS_9_16,
+         reply_hours=REPLY_HOURS),
     dict(code="sipoo", name_fi="Sipoon lähitori (demo)", name_sv="Närtorget i Sibbo (demo)",
          municipalities=["sipoo"], languages=["fi", "sv"],
-         phone="040 000 1003", address="Iso Kylätie 18, Sipoo (demo)", opening_hours=WEEKDAYS_9_16),
+         phone="040 000 1003", address="Iso Kylätie 18, Sipoo (demo)", opening_hours=WEEKDAYS_9_16,
+         reply_hours=REPLY_HOURS),
 ]
 
 # (unit, first, last, languages, topics, pair index within the unit list below)
@@ -51,6 +56,8 @@ def seed(session: Session) -> tuple[int, int]:
             unit = Unit(is_demo=True, **data)
             session.add(unit)
             units_added += 1
+        elif unit.is_demo:  # a demo database made before: whom the unit serves and how soon it answers
+            unit.municipalities, unit.reply_hours = list(data["municipalities"]), dict(data["reply_hours"])
         units[data["code"]] = unit
     session.flush()
     people: dict[tuple[str, str], Coordinator] = {}

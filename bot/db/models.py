@@ -1,6 +1,7 @@
 """SQLAlchemy 2 ORM models: citizens, conversations, needs, consents, units, coordinators, handoffs."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,9 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+# A unit's reply time per urgency, in working hours (its opening hours, Finnish holidays closed): about a working
+# day when it is urgent, a week when it is soon, two weeks when there is no hurry.
+DEFAULT_REPLY_HOURS: dict[str, int] = {"urgent": 7, "soon": 35, "no_hurry": 70}
 
 
 class Base(DeclarativeBase):
@@ -87,6 +91,8 @@ class Unit(Base):
     phone: Mapped[str] = mapped_column(String(32))
     address: Mapped[str] = mapped_column(String(200), default="")
     opening_hours: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    reply_hours: Mapped[dict[str, Any]] = mapped_column(default=lambda: dict(DEFAULT_REPLY_HOURS),
+                                                        server_default=json.dumps(DEFAULT_REPLY_HOURS))
     staff_chat_id: Mapped[str | None] = mapped_column(String(32))
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -117,6 +123,10 @@ class Coordinator(Base):
     unit: Mapped[Unit] = relationship(back_populates="coordinators")
     pair: Mapped[Coordinator | None] = relationship(remote_side=[id])
     absences: Mapped[list[Absence]] = relationship(back_populates="coordinator", cascade="all, delete-orphan")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
 
     def title(self, lang: str) -> str:
         return self.title_sv if lang == "sv" else self.title_fi

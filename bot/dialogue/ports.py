@@ -20,7 +20,7 @@ class Proposal:
 
     unit: UnitContact
     coordinator_id: int | None = None
-    coordinator: str | None = None  # first name
+    coordinator: str | None = None  # full name: "Sari Laine"
     title: str | None = None
     pair_id: int | None = None
     pair: str | None = None
@@ -35,8 +35,14 @@ class HandoffInfo:
     unit: UnitContact
     coordinator: str | None
     title: str | None
-    when: str
+    when: str  # a day and a part of the day: "huomenna aamupäivällä", "viimeistään tiistaina 8.12."
     created: bool  # False when the need already had a handoff
+    how: str = ""  # a sentence on how the contact comes (a call, this chat, a visit agreed first); may be ""
+    contact_time_note: str = ""  # a sentence acknowledging the citizen's wish about the time; "" without one
+
+
+class OutOfArea(LookupError):
+    """Actions.propose: no unit serves the citizen's municipality, so nobody is proposed; say where_to_turn."""
 
 
 class Actions(Protocol):
@@ -46,7 +52,14 @@ class Actions(Protocol):
 
     def unit_contact(self, *, municipality: str | None, lang: str) -> UnitContact: ...
 
-    def propose(self, *, need_id: int, lang: str) -> Proposal: ...
+    def where_to_turn(self, *, area: str | None, lang: str) -> str:
+        """Where a citizen no unit serves turns instead (their own area's service counselling, or the general
+        advice); '' when a unit serves `area`, a municipality code such as "helsinki"."""
+        ...
+
+    def propose(self, *, need_id: int, lang: str) -> Proposal:
+        """Who would receive the need; raises OutOfArea when no unit serves the need's municipality."""
+        ...
 
     def record_consent(self, *, need_id: int, proposal: dict[str, Any], text: str, decision: str, lang: str) -> int: ...
 

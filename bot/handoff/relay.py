@@ -28,8 +28,8 @@ OPEN = ("claimed", "contacted")
 
 
 def wants_chat(handoff: Handoff) -> bool:
-    """The citizen chose to be contacted in this chat (not by phone or a visit)."""
-    return handoff.need.contact_preference == "chat"
+    """The coordinator answers in this chat: the citizen chose the chat, or a visit (its time is agreed here)."""
+    return handoff.need.contact_preference in ("chat", "visit")
 
 
 def conversation_of(session: Session, citizen_id: int) -> Conversation | None:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.db.models import Absence, Coordinator, Handoff, Unit
+from bot.db.models import Coordinator, Handoff, Unit
 
 logger = logging.getLogger(__name__)
 
@@ -23,10 +23,20 @@ class Assignment:
 
 
 def units_for(session: Session, *, municipality: str | None, lang: str) -> list[Unit]:
-    """Units serving the municipality, those speaking the language first; every unit if none serves it."""
+    """Units serving the municipality, those speaking the language first.
+
+    Without a municipality (not asked yet) every unit; for a municipality no unit serves (a Helsinki resident, the
+    old "other" choice) none: the county cannot take the case, and the citizen is told where to turn instead
+    (bot/handoff/area.py).
+    """
     units = list(session.scalars(select(Unit).order_by(Unit.id)))
-    serving = [u for u in units if municipality and municipality in (u.municipalities or [])] or units
+    serving = [u for u in units if municipality in (u.municipalities or [])] if municipality else units
     return sorted(serving, key=lambda u: lang not in (u.languages or []))
+
+
+def serves(session: Session, *, municipality: str | None) -> bool:
+    """Some unit serves the municipality (an unknown municipality is nobody's)."""
+    return bool(municipality) and bool(units_for(session, municipality=municipality, lang="fi"))
 
 
 def last_coordinator(session: Session, *, citizen_id: int) -> int | None:
@@ -55,7 +65,7 @@ def open_load(session: Session, coordinator_ids: list[int]) -> dict[int, int]:
 
 def choose(session: Session, *, topic: str, municipality: str | None, lang: str, now: datetime,
            prefer: int | None = None) -> Assignment | None:
-    """The person (or unit) who gets a new case; None only when no unit exists at all.
+    """The person (or unit) who gets a new case; None when no unit serves the municipality (or no unit exists).
 
     `prefer` is the coordinator who last had this citizen's case: a returning citizen goes back to the same
     person whenever they could take the case anyway (right unit, language and topic, not away).

@@ -7,20 +7,20 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.db.models import Citizen, Consent, Coordinator, Feedback, Handoff, MessageLog, Need, Unit
-from bot.dialogue.ports import HandoffInfo, Proposal, UnitContact
+from bot.dialogue.ports import HandoffInfo, OutOfArea, Proposal, UnitContact
 from bot.handoff import consent as consent_rules
-from bot.handoff.audit import record
-from bot.handoff.hours import expected_contact
-from bot.handoff.outbox import drop_unsent, retract_staff_messages
 from bot.handoff import relay
-from bot.handoff.routing import OPEN_STATUSES, choose, is_absent, last_coordinator, units_for
-from bot.i18n import I18n, N_
+from bot.handoff.area import where_to_turn
+from bot.handoff.audit import record
+from bot.handoff.hours import Expectation, contact_how, contact_time_note, expected_contact, promise_text
+from bot.handoff.outbox import drop_unsent, retract_staff_messages
+from bot.handoff.routing import OPEN_STATUSES, choose, is_absent, last_coordinator, serves, units_for
+from bot.i18n import N_, I18n
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def unit_contact(unit: Unit, lang: str) -> UnitContact:
 
 def case_holder(person: Coordinator | None, unit: Unit, lang: str) -> str:
     """'Sari, palveluohjaaja, Porvoon lähitori', or the unit alone when no person holds the case."""
-    return f"{person.first_name}, {person.title(lang)}, {unit.name(lang)}" if person else unit.name(lang)
+    return f"{person.full_name}, {person.title(lang)}, {unit.name(lang)}" if person else unit.name(lang)
 
 
 def create_handoff(session: Session, *, need: Need, consent: Consent, now: datetime) -> tuple[Handoff, bool]:
@@ -89,24 +89,35 @@ class StoreActions:
         return need.id
 
     def unit_contact(self, *, municipality: str | None, lang: str) -> UnitContact:
-        units = units_for(self.session, municipality=municipality, lang=lang)
+        """The unit serving the municipality; for anyone else the first unit, whose phone still answers them."""
+        units = (units_for(self.session, municipality=municipality, lang=lang)
+                 or units_for(self.session, municipality=None, lang=lang))
         if not units:
             return UnitContact(0, self.i18n.gettext(lang, N_("the lähitori")), "–", "–", "–")
         return unit_contact(units[0], lang)
+
+    def where_to_turn(self, *, area: str | None, lang: str) -> str:
+        """Where a citizen no unit serves turns: their own area's service counselling, or the general advice
+        (bot/handoff/area.py; later perhaps the service directory). '' when a unit here serves the municipality."""
+        if serves(self.session, municipality=area):
+            return ""
+        return where_to_turn(area, lang) or where_to_turn(None, lang)
 
     def propose(self, *, need_id: int, lang: str) -> Proposal:
         need = self._need(need_id)
         assignment = choose(self.session, topic=need.topic, municipality=need.municipality, lang=lang, now=self.now,
                             prefer=last_coordinator(self.session, citizen_id=self.citizen.id))
         if assignment is None:
-            raise RuntimeError("no unit is configured: run `lahitori demo` or add units")
+            if not units_for(self.session, municipality=None, lang=lang):
+                raise RuntimeError("no unit is configured: run `lahitori demo` or add units")
+            raise OutOfArea(f"no unit serves the municipality of need {need_id}: show where_to_turn instead")
         person = assignment.coordinator
         if person is None:
             return Proposal(unit=unit_contact(assignment.unit, lang))
         pair = person.pair
-        return Proposal(unit=unit_contact(assignment.unit, lang), coordinator_id=person.id, coordinator=person.first_name,
+        return Proposal(unit=unit_contact(assignment.unit, lang), coordinator_id=person.id, coordinator=person.full_name,
                         title=person.title(lang), pair_id=pair.id if pair else None,
-                        pair=pair.first_name if pair else None)
+                        pair=pair.full_name if pair else None)
 
     def record_consent(self, *, need_id: int, proposal: dict[str, Any], text: str, decision: str, lang: str) -> int:
         consent = consent_rules.record_decision(
@@ -119,14 +130,33 @@ class StoreActions:
         need, consent = self._need(need_id), self.session.get(Consent, consent_id)
         handoff, created = create_handoff(self.session, need=need, consent=consent, now=self.now)
         unit = self.session.get(Unit, handoff.unit_id)
-        expectation = expected_contact(hours=unit.opening_hours or {}, now=self.now, tz=self.tz, lang=lang, i18n=self.i18n)
         if created:
+            expectation = expected_contact(hours=unit.opening_hours or {}, reply_hours=unit.reply_hours,
+                                           urgency=need.urgency, contact=need.contact_preference,
+                                           contact_time=need.contact_time, now=self.now, tz=self.tz, lang=lang,
+                                           i18n=self.i18n)
             handoff.expected_contact_at = expectation.at
             if self.on_handoff is not None:
                 self.on_handoff(self.session, handoff)
+        else:
+            expectation = self._promise(handoff, lang)  # the deadline given when the case was made
         person = self.session.get(Coordinator, handoff.coordinator_id) if handoff.coordinator_id else None
-        return HandoffInfo(handoff_id=handoff.id, unit=unit_contact(unit, lang), coordinator=person.first_name if person else None,
-                           title=person.title(lang) if person else None, when=expectation.text, created=created)
+        return HandoffInfo(handoff_id=handoff.id, unit=unit_contact(unit, lang),
+                           coordinator=person.full_name if person else None,
+                           title=person.title(lang) if person else None, when=expectation.text, created=created,
+                           how=expectation.how, contact_time_note=expectation.note)
+
+    def _promise(self, handoff: Handoff, lang: str) -> Expectation:
+        """The contact promise of an existing case, from its stored deadline, said from now."""
+        need, unit = handoff.need, handoff.unit
+        how = contact_how(need.contact_preference, lang, self.i18n)
+        note = contact_time_note(need.contact_time, lang, self.i18n)
+        if handoff.expected_contact_at is None:
+            return Expectation(None, self.i18n.gettext(lang, N_("as soon as the lähitori is open again")), how, note)
+        zone = ZoneInfo(self.tz)
+        text = promise_text(hours=unit.opening_hours or {}, due=handoff.expected_contact_at.astimezone(zone),
+                            now=self.now.astimezone(zone), lang=lang, i18n=self.i18n, day_only=bool(note))
+        return Expectation(handoff.expected_contact_at, text, how, note)
 
     def record_feedback(self, *, score: int, comment: str | None, topic: str | None, handoff_id: int | None = None) -> None:
         if handoff_id is not None and not self.may_rate(handoff_id):
@@ -166,15 +196,15 @@ class StoreActions:
         lines = [_("Language: {language}").format(language="suomi" if self.citizen.language == "fi" else "svenska")]
         needs = list(self.session.scalars(select(Need).where(Need.citizen_id == self.citizen.id).order_by(Need.id)))
         for need in needs:
-            date = format_date(need.created_at, format="short", locale=lang)
+            date = self._date(need.created_at, lang)
             lines.append(_("Need: {topic} ({date}), in your words: {description}").format(
                 topic=self.topic_title(need.topic, lang), date=date, description=(need.description or "–")[:200]))
             if need.phone:
                 lines.append(_("Phone number: {phone}").format(phone=need.phone))
             for consent in self.session.scalars(select(Consent).where(Consent.need_id == need.id).order_by(Consent.id)):
                 state = _("withdrawn") if consent.withdrawn_at else (_("given") if consent.decision == "given" else _("declined"))
-                lines.append(_("Consent {date}: {state}").format(date=format_date(consent.decided_at, format="short", locale=lang),
-                                                                 state=state))
+                date = self._date(consent.decided_at, lang)
+                lines.append(_("Consent {date}: {state}").format(date=date, state=state))
             handoff = self.session.scalar(select(Handoff).where(Handoff.need_id == need.id))
             if handoff is not None:
                 person = self.session.get(Coordinator, handoff.coordinator_id) if handoff.coordinator_id else None
@@ -200,18 +230,21 @@ class StoreActions:
             _("Topic: {topic}").format(topic=self.topic_title(need.topic, lang)),
             _("In your words: {description}").format(description=(need.description or "–")[:300]),
             _("You gave consent on {date} to pass this on to {who}.").format(
-                date=format_date(consent.decided_at, format="short", locale=lang), who=who),
+                date=self._date(consent.decided_at, lang), who=who),
             _("Who has your case: {who}").format(who=who),
         ]
         if pair is not None:
             lines.append(_("If {name} is away, the work pair {pair} takes over.").format(
-                name=person.first_name if person else unit.name(lang), pair=pair.first_name))
+                name=person.full_name if person else unit.name(lang), pair=pair.full_name))
         lines.append(_("Status: {status}").format(status=_(STATUS_LABELS[handoff.status])))
         if handoff.status == "new" and handoff.expected_contact_at is not None:
-            local = handoff.expected_contact_at.astimezone(ZoneInfo(self.tz))
-            lines.append(_("Next: you will be contacted by {day} {time} at the latest.").format(
-                day=I18n.day(local.date(), lang), time=I18n.time(local, lang)))
+            promise = self._promise(handoff, lang).text
+            lines.append(I18n.tidy(_("Next: you will be contacted {when}.").format(when=promise)))
         return lines
+
+    def _date(self, moment: datetime, lang: str) -> str:
+        """'3.12.2026' in the local time zone, in either language."""
+        return I18n.date_text(moment.astimezone(ZoneInfo(self.tz)).date(), lang)
 
     def active_consents(self) -> int:
         return self.session.query(Consent).filter(Consent.citizen_id == self.citizen.id, Consent.decision == "given",

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
-from bot.db.models import Absence, Citizen, Consent, Coordinator, Handoff, Need
-from bot.handoff.routing import choose
+from bot.db.models import Absence, Citizen, Consent, Coordinator, Handoff, Need, Unit
+from bot.demo import REPLY_HOURS, seed
+from bot.handoff.area import SERVED
+from bot.handoff.routing import choose, serves, units_for
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
@@ -99,6 +102,29 @@ def test_nobody_free_gives_the_unit(session):
     assert choice.coordinator is None
 
 
-def test_unknown_municipality_still_routes(session):
-    choice = choose(session, topic="home_support", municipality="helsinki", lang="fi", now=NOW)
-    assert choice is not None and choice.coordinator is not None
+@pytest.mark.parametrize("municipality", ["helsinki", "other", "vantaa"])
+def test_a_municipality_no_unit_serves_gets_no_coordinator(session, municipality: str):
+    """A Helsinki mother is not proposed to a Porvoo coordinator: she is told where to turn (bot/handoff/area.py)."""
+    assert choose(session, topic="home_support", municipality=municipality, lang="fi", now=NOW) is None
+    assert units_for(session, municipality=municipality, lang="fi") == []
+    assert not serves(session, municipality=municipality)
+
+
+def test_every_municipality_of_the_county_is_served(session):
+    for municipality in SERVED:
+        assert serves(session, municipality=municipality), municipality
+        assert choose(session, topic="home_support", municipality=municipality, lang="sv", now=NOW) is not None
+    assert "other" not in session.scalar(select(Unit).where(Unit.code == "porvoo")).municipalities
+
+
+def test_without_a_municipality_every_unit_is_a_candidate(session):
+    assert len(units_for(session, municipality=None, lang="fi")) == 3
+    assert not serves(session, municipality=None)
+
+
+def test_a_demo_database_made_before_stops_serving_other(session):
+    porvoo = session.scalar(select(Unit).where(Unit.code == "porvoo"))
+    porvoo.municipalities, porvoo.reply_hours = [*porvoo.municipalities, "other"], {}
+    session.flush()
+    seed(session)
+    assert "other" not in porvoo.municipalities and porvoo.reply_hours == REPLY_HOURS
