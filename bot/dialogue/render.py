@@ -4,6 +4,7 @@ from __future__ import annotations
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
+from bot.dialogue.typed import match_means, match_words
 from bot.dialogue.validators import format_phone
 from bot.flowspec.schema import ChoiceStep, InfoStep, Option, SummaryStep
 from bot.i18n import N_
@@ -73,7 +74,7 @@ class Renderer:
     def card(self, step: InfoStep) -> str:
         lang, _, fmt = self.run.s.lang, self.run._, self.run.fmt
         parts = [
-            step.title.get(lang).upper(),
+            step.title.get(lang),
             fmt(step.what.get(lang)),
             _("Who can get it: {text}").format(text=fmt(step.who.get(lang))),
             _("How to apply: {text}").format(text=fmt(step.how.get(lang))),
@@ -86,9 +87,11 @@ class Renderer:
         return "\n\n".join(parts)
 
     def match_option(self, step: ChoiceStep, text: str) -> Option | None:
-        """A typed answer to buttons: the option's number, its label, or the first words of exactly one label
-        ("kirjoittamalla" for "Kirjoittamalla tähän keskusteluun"), in either language. A beginning shorter than
-        MIN_BEGINNING letters is no answer: "en" or "ja" would pick an option by its article or a yes."""
+        """A typed answer to buttons, in either language: the option's number, its label, the first words of
+        exactly one label ("kirjoittamalla" for "Kirjoittamalla tähän keskusteluun"), then the option's `words`
+        ("soittakaa", "ei kiire", "Porvoossa"), then a yes or no for the option that `means` accept or decline.
+        A beginning shorter than MIN_BEGINNING letters is no beginning: "en" or "ja" would pick an option by its
+        article or a yes. Anything ambiguous is no answer (the engine asks again)."""
         typed = fold(text)
         if typed.isdigit() and 1 <= int(typed) <= len(step.options):
             return step.options[int(typed) - 1]
@@ -99,9 +102,10 @@ class Renderer:
         exact = [option for option, label in labels if label == typed]
         if exact:
             return exact[0]
-        if len(typed) < MIN_BEGINNING:
-            return None
-        typed_words = tokens(typed)  # by words: "kiitos" begins "Kiitos, tämä riitti"
-        begun = {id(option): option for option, label in labels
-                 if typed_words and tokens(label)[:len(typed_words)] == typed_words}
-        return next(iter(begun.values())) if len(begun) == 1 else None
+        if len(typed) >= MIN_BEGINNING:
+            typed_words = tokens(typed)  # by words: "kiitos" begins "Kiitos, tämä riitti"
+            begun = {id(option): option for option, label in labels
+                     if typed_words and tokens(label)[:len(typed_words)] == typed_words}
+            if len(begun) == 1:
+                return next(iter(begun.values()))
+        return match_words(step.options, text, lang=lang) or match_means(step.options, text)

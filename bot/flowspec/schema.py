@@ -13,7 +13,8 @@ REF = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$"
 # Slots the engine knows: the fields of a recorded need (bot/db/models.py Need).
 NEED_SLOTS = ("description", "for_whom", "municipality", "urgency", "contact_preference", "phone", "contact_time")
 # Values the engine fills into {placeholders} besides slots.
-CONTEXT_VARS = ("coordinator", "title", "unit", "pair", "when", "unit_phone", "unit_hours", "unit_address", "topic")
+CONTEXT_VARS = ("coordinator", "title", "unit", "pair", "when", "how", "contact_time_note", "unit_phone", "unit_hours",
+                "unit_address", "topic", "where_to_turn")
 VALIDATORS = ("non_empty", "phone", "yes_no", "any")
 
 
@@ -34,10 +35,22 @@ class Text(_Strict):
 Ref = Annotated[str, Field(pattern=REF, description="a step of this flow, or flow.step")]
 
 
+class Words(_Strict):
+    """More typed answers that pick an option: synonyms and inflected forms citizens write, in both languages."""
+
+    fi: list[Annotated[str, Field(min_length=1)]]
+    sv: list[Annotated[str, Field(min_length=1)]]
+
+    def all(self) -> list[str]:
+        return [*self.fi, *self.sv]
+
+
 class Option(_Strict):
     label: Text
     next: Ref
     value: str | None = Field(None, pattern=ID, description="stored in the step's slot when chosen")
+    means: Literal["accept", "decline"] | None = Field(None, description="a typed yes picks accept, a typed no decline")
+    words: Words | None = Field(None, description="more typed answers that pick this option")
 
 
 class MessageStep(_Strict):

@@ -8,8 +8,9 @@ from pathlib import Path
 import phonenumbers
 from pydantic import BaseModel, ValidationError
 
+from bot.dialogue.validators import folded_words, yes_no
 from bot.flowspec.loader import LoadedFlow, Problem, SourceFile, read_source
-from bot.flowspec.schema import CONTEXT_VARS, LANGS, NEED_SLOTS, Flow, Text
+from bot.flowspec.schema import CONTEXT_VARS, LANGS, NEED_SLOTS, ChoiceStep, Flow, Text
 from nlu.types import ALL_INTENTS, SERVICE_TOPICS
 
 ENTRY = "main"
@@ -22,7 +23,17 @@ def _schema_problem(source: SourceFile, error: dict) -> Problem:
                   if not (i >= 2 and loc[i - 2] == "steps" and isinstance(part, str) and part in _KINDS))
     where = ".".join(str(part) for part in clean) or "file"
     kind, msg = error["type"], error["msg"]
-    if kind == "missing" and clean and clean[-1] in LANGS:
+    if "words" in clean and clean[-1] in LANGS and kind == "missing":
+        language = "Finnish" if clean[-1] == "fi" else "Swedish"
+        where = ".".join(str(part) for part in clean[:-1])
+        message = (f"{where}: the {language} words ({clean[-1]}) are missing; `words` needs a fi list and an sv list "
+                   "(write [] when there are none)")
+    elif "words" in clean and kind == "list_type":
+        message = f"{where}: write the words as a list in brackets, for example [äiti, äidin]"
+    elif clean and clean[-1] == "means":
+        message = (f"{where}: means must be accept or decline (a typed yes picks the accept option, a typed no the "
+                   "decline one); an unquoted yes/no would be read as true/false")
+    elif kind == "missing" and clean and clean[-1] in LANGS:
         language = "Finnish" if clean[-1] == "fi" else "Swedish"
         where = ".".join(str(part) for part in clean[:-1])
         message = f"{where}: the {language} text ({clean[-1]}) is missing; every citizen-facing text needs fi and sv"
@@ -150,6 +161,9 @@ def check_flows(loaded: list[LoadedFlow], *, broken: set[str] = frozenset()) -> 
                         elif name not in known_slots and name not in CONTEXT_VARS:
                             problem(item, (*loc, lang), f"step {step_id}: unknown placeholder {{{name}}} in the {lang} "
                                                         f"text; use a slot or one of {', '.join(CONTEXT_VARS)}")
+            if step.kind == "choice":
+                for loc, message in _typed_answer_problems(step):
+                    problem(item, (*base, *loc), f"step {step_id}: {message}")
             if step.kind == "consent":
                 for lang in ("fi", "sv"):
                     names = set(_placeholders(step.text.get(lang)))
@@ -183,6 +197,43 @@ def check_flows(loaded: list[LoadedFlow], *, broken: set[str] = frozenset()) -> 
         problems.append(Problem(str(loaded[0].source.path.parent), 1,
                                 f"no flow serves the service topic(s) {', '.join(missing)}; add a flow with `topic:`"))
     return problems
+
+
+def _typed_answer_problems(step: ChoiceStep) -> Iterable[tuple[tuple, str]]:
+    """Options' `means` and `words`: one accept and one decline at most, and no typed word that picks two options."""
+    meaning: dict[str, int] = {}
+    for index, option in enumerate(step.options):
+        if option.means is None:
+            continue
+        if option.means in meaning:
+            answer = "yes" if option.means == "accept" else "no"
+            yield ("options", index, "means"), (f"options {meaning[option.means] + 1} and {index + 1} both mean "
+                                                f"{option.means}; a typed {answer} can pick only one option: "
+                                                "keep `means` on one of them")
+        else:
+            meaning[option.means] = index
+    owner: dict[str, tuple[int, str]] = {}  # folded phrase -> (option index, where it was found)
+    for index, option in enumerate(step.options):
+        for lang in LANGS:
+            phrase = " ".join(folded_words(option.label.get(lang)))
+            owner.setdefault(phrase, (index, "label"))
+    for index, option in enumerate(step.options):
+        for lang in LANGS:
+            for number, word in enumerate(getattr(option.words, lang) if option.words else []):
+                loc = ("options", index, "words", lang, number)
+                phrase = " ".join(folded_words(word))
+                if not phrase:
+                    yield loc, f"the typed word {word!r} has no letters or digits; remove it"
+                    continue
+                first, where = owner.setdefault(phrase, (index, "words"))
+                if first != index:
+                    yield loc, (f"the typed word {word!r} of option {index + 1} also picks option {first + 1} "
+                                f"(its {where}); a word may pick only one option of a step: remove it from one")
+                answer = yes_no(word)
+                means = None if answer is None else ("accept" if answer else "decline")
+                if means and means in meaning and meaning[means] != index:
+                    yield loc, (f"the typed word {word!r} of option {index + 1} is a {'yes' if answer else 'no'}, "
+                                f"which picks option {meaning[means] + 1} (means: {means}); remove it")
 
 
 def _reachable(by_id: dict[str, LoadedFlow], roots: set[tuple[str, str]]) -> set[tuple[str, str]]:

@@ -99,7 +99,7 @@ def test_unknown_placeholder(flows_copy: Path):
 
 
 def test_consent_text_must_name_the_coordinator(flows_copy: Path):
-    edit(flows_copy / "intake.yaml", "Tiedot saisi {coordinator}, {title}, {unit}.", "Tiedot saisi palveluohjaaja.")
+    edit(flows_copy / "intake.yaml", "Palveluohjaajasi olisi {coordinator}, {title}, {unit}.", "Palveluohjaajasi olisi joku.")
     problems = problems_of(flows_copy)
     assert any("consent text must name the coordinator" in p for p in problems)
 
