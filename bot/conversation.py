@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -12,11 +13,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from bot.db.models import Citizen, Conversation, Handoff, MessageLog, ProcessedUpdate
 from bot.db.session import commit_without_waiting_for_disk, worth_retrying, writer_lock
-from bot.dialogue import crisis, system
+from bot.dialogue import crisis, crisis_help, system
 from bot.dialogue.models import MAX_TEXT, Reply, State, Turn
 from bot.dialogue.validators import clean_text
 from bot.handoff import relay
 from bot.handoff.audit import record
+from bot.handoff.crisis_alert import alert_staff
 from bot.handoff.outbox import notify_handoff_created
 from bot.handoff.service import StoreActions, case_holder
 from bot.i18n import N_
@@ -29,12 +31,6 @@ logger = logging.getLogger(__name__)
 LANG_CONFIDENCE = 0.85
 KEEP_UPDATE_IDS = timedelta(hours=48)
 ATTEMPTS = 3
-CRISIS_TEXT = N_(
-    "If someone is in danger right now, call the emergency number 112 at once.\n"
-    "If you have thoughts of ending your life or need someone to talk to now, call the Crisis Helpline {crisis_line}.\n"
-    "I am still here. You can keep writing to me, and we can go on with your matter when you are ready.")
-VIOLENCE_TEXT = N_("If you are afraid of violence at home, you can also call Nollalinja, 080 005 005, free and round the clock.")
-CRISIS_LINES = {"fi": "09 2525 0111", "sv": "09 2525 0112"}
 RELAY_STATUS = N_("You are in contact with {who}. Write here and your message goes to them. "
                   "/mycase shows your case.")
 # Built once: a statement built per turn costs more to construct and look up in the cache than to run.
@@ -59,6 +55,16 @@ def forget_old_updates(session: Session, now: datetime) -> int:
     and after a week without updates it numbers them again from a random start."""
     return session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < now - KEEP_UPDATE_IDS)
                            .execution_options(synchronize_session=False)).rowcount
+
+
+_CLAUSES = re.compile(r"(?<=[.!?;,])\s+|\s+(?=(?:mutta|mut|men|och|ja)\s)", re.IGNORECASE)
+
+
+def without_the_call(text: str) -> str:
+    """The message without its clauses about the emergency call ("soitin jo 112, ambulanssi tulee, mutta
+    tarvitsisin apua isälle kotiin" -> "mutta tarvitsisin apua isälle kotiin"): what the citizen needs besides."""
+    clauses = [part for part in _CLAUSES.split(text) if part and part.strip()]
+    return " ".join(part for part in clauses if not crisis.already_called(part) and crisis.check(part) is None)
 
 
 def parse_rating(payload: str | None) -> tuple[int, int] | None:
@@ -100,9 +106,9 @@ class TurnRunner:
                start: bool = False, set_lang: str | None = None) -> TurnResult:
         """Process one input; `lang_hint` is used for a new citizen, `set_lang` always (an explicit choice).
         `update_id` makes the turn once-only among the ids of `update_from` (default: the channel's)."""
-        cleaned, truncated, prediction, detected = None, False, None, None
+        cleaned, truncated, prediction, detected, whole = None, False, None, None, None
         if text is not None:
-            cleaned = clean_text(text)
+            cleaned = whole = clean_text(text)  # the crisis guard reads all of it
             truncated = len(cleaned) > MAX_TEXT
             cleaned = cleaned[:MAX_TEXT]
             if cleaned and not cleaned.startswith("/"):
@@ -116,7 +122,7 @@ class TurnRunner:
                 with self._serial, self.services.sessions.begin() as session:
                     result = self._turn(session, channel=channel, external_id=external_id, turn=turn,
                                         prediction=prediction, lang_hint=lang_hint, update=update, start=start,
-                                        set_lang=set_lang)
+                                        set_lang=set_lang, whole=whole)
                     if self._relax:
                         commit_without_waiting_for_disk(session)
                     return result
@@ -136,7 +142,8 @@ class TurnRunner:
             return session.get(ProcessedUpdate, update) is not None
 
     def _turn(self, session: Session, *, channel: str, external_id: str, turn: Turn, prediction: Prediction | None,
-              lang_hint: str | None, update: tuple[str, int] | None, start: bool, set_lang: str | None) -> TurnResult:
+              lang_hint: str | None, update: tuple[str, int] | None, start: bool, set_lang: str | None,
+              whole: str | None = None) -> TurnResult:
         services, now = self.services, self.services.clock()
         who = {"channel": channel, "external_id": external_id}
         # A redelivered update fails on the update id's key (IntegrityError) and is answered as a duplicate.
@@ -170,8 +177,21 @@ class TurnRunner:
         actions = StoreActions(session, citizen=citizen, i18n=services.i18n, tz=services.settings.timezone, now=now,
                                topic_title=services.topic_title, on_handoff=notify_handoff_created)
 
-        hit = crisis.check(turn.text, prediction) if turn.text else None
-        crisis_replies = self._crisis(session, citizen, state, turn, hit) if hit is not None else []
+        guarded = whole or turn.text
+        if guarded and not turn.is_command:
+            hit = crisis.check(guarded, prediction, context=crisis.GuardContext(expects=services.engine.expects(state)))
+            numbers = crisis.help_request(guarded) if hit is None else frozenset()
+        else:
+            hit, numbers = None, frozenset()
+        called = crisis.already_called(guarded) if guarded and not turn.is_command else False
+        if hit is not None and called and not crisis.acknowledge_instead(guarded or "", hit):
+            called = False  # 112 was called, but the situation needs more than that (a crisis line, poison advice)
+        if called and turn.text:  # the matter is in the rest of the message: understand that, not the call
+            rest = without_the_call(turn.text)
+            prediction = services.classifier.predict(rest) if rest else prediction
+        crisis_replies = self._crisis(session, citizen, state, turn, hit, called=called) if hit is not None else []
+        if hit is None and called:  # "I already called 112": acknowledged, and the matter goes on
+            crisis_replies = [Reply(text=crisis_help.acknowledged_reply(turn.lang or state.lang))]
         relayed = (self._relay(session, conversation, state, turn, hit, actions, start=start)
                    if conversation.mode == "relay" else None)
         if conversation.mode == "feedback" and not (turn.payload or "").startswith(RATING):
@@ -180,9 +200,14 @@ class TurnRunner:
             replies, events = crisis_replies + relayed[0], relayed[1]
             if hit is not None:
                 events = ["crisis", *events]
-        elif hit is not None and hit.source == "pattern":
+        elif hit is not None and hit.source == "pattern" and not called:
             # A reviewed pattern matched: answer with help only and stay where we are.
             replies, events = crisis_replies, ["crisis"]
+        elif numbers and not called and conversation.mode != "feedback":
+            # A question for a help number is answered with it, and the conversation waits where it was.
+            outcome = services.engine.reprompt(state, actions)
+            reply = Reply(text=crisis_help.number_reply(numbers, turn.lang or state.lang))
+            state, replies, events = outcome.state, [reply, *outcome.replies], ["help_number", *outcome.events]
         elif rating := parse_rating(turn.payload):
             outcome = services.engine.rate(state, score=rating[1], handoff_id=rating[0], actions=actions,
                                            topic=self._topic(session, rating[0]), comment=conversation.mode != "relay")
@@ -241,14 +266,22 @@ class TurnRunner:
         handoff = session.get(Handoff, handoff_id)
         return handoff.need.topic if handoff is not None and handoff.citizen_id is not None else None
 
-    def _crisis(self, session: Session, citizen: Citizen, state: State, turn: Turn, hit: crisis.CrisisHit) -> list[Reply]:
-        lang = turn.lang or state.lang
-        _ = lambda message: self.services.i18n.gettext(lang, message)  # noqa: E731
-        text = _(CRISIS_TEXT).format(crisis_line=CRISIS_LINES.get(lang, CRISIS_LINES["fi"]))
-        if hit.category == "violence":
-            text += "\n" + _(VIOLENCE_TEXT)
+    def _crisis(self, session: Session, citizen: Citizen, state: State, turn: Turn, hit: crisis.CrisisHit, *,
+                called: bool = False) -> list[Reply]:
+        """The help for the situation, in code (crisis_help), and its record; the unit's staff are shown it while
+        the unit is open. "I already called 112" gets a short acknowledgement, and the matter goes on."""
+        lang = turn.lang if turn.lang in ("fi", "sv") else state.lang
+        now = self.services.clock()
         record(session, actor=f"citizen:{citizen.id}", action="crisis_detected", citizen_id=citizen.id,
-               details={"category": hit.category, "source": hit.source, "flow": state.flow, "step": state.step},
-               at=self.services.clock())
+               details={"category": hit.category, "source": hit.source, "help": hit.help, "already_called": called},
+               at=now)
         logger.warning("crisis guard answered (category %s, via %s)", hit.category, hit.source)
-        return [Reply(text=text)]
+        if called:
+            return [Reply(text=crisis_help.acknowledged_reply(lang))]
+        try:
+            notified = alert_staff(session, citizen_id=citizen.id, help_kind=hit.help, lang=lang, now=now,
+                                   tz=self.services.settings.timezone)
+        except Exception as error:  # noqa: BLE001 - the help itself must go out whatever the alert does
+            logger.error("crisis alert to staff failed: %s", type(error).__name__)
+            notified = False
+        return [Reply(text=crisis_help.crisis_reply(hit, lang, staff_notified=notified))]

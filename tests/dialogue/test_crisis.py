@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
-from bot.dialogue.crisis import CATEGORIES, CLASSIFIER_MIN_CONFIDENCE, CrisisHit, check
+from bot.dialogue.crisis import CATEGORIES, CLASSIFIER_MIN_CONFIDENCE, CrisisHit, GuardContext, check
 from nlu.data_io import load_dir
 from nlu.types import Prediction
 
@@ -110,8 +110,8 @@ GENERALISED = [
     ("lapsi hukkuu", "not_breathing"), ("pappa drunknar", "not_breathing"),
     ("ruoka juuttui kurkkuun", "not_breathing"), ("mamma kvävs", "not_breathing"),
     ("pulssi ei tunnu", "unconscious"), ("en tunne pulssia", "unconscious"), ("pulsen är borta", "unconscious"),
-    ("oon kerännyt unilääkkeitä", "overdose"), ("ja har samlat på sömntabletter", "overdose"),
-    ("lapsi söi mummon lääkkeitä", "overdose"), ("barnet har ätit mormors tabletter", "overdose"),
+    ("oon kerännyt unilääkkeitä", "lethal_dose"), ("ja har samlat på sömntabletter", "lethal_dose"),
+    ("lapsi söi mummon lääkkeitä", "poisoning"), ("barnet har ätit mormors tabletter", "poisoning"),
     ("hon har tagit en massa piller", "overdose"),
     ("köysi on jo kattoon", "suicide"), ("snaran e klar", "suicide"), ("hirttäydyn tänään", "suicide"),
     ("ja har skrivit ett avskedsbrev", "suicide"), ("isä sanoo tappavansa itsensä", "suicide"),
@@ -156,7 +156,8 @@ def test_false_alarm_rate_on_all_other_examples_is_small() -> None:
 
 @pytest.mark.parametrize(("text", "category"), GENERALISED)
 def test_generalised_patterns_catch_new_phrasings_in_their_category(text: str, category: str) -> None:
-    assert check(text) == CrisisHit(category=category, source="pattern"), text
+    hit = check(text)
+    assert hit is not None and (hit.category, hit.source) == (category, "pattern"), (text, hit)
 
 
 def test_killing_oneself_is_suicide_while_a_threat_to_kill_stays_violence() -> None:
@@ -167,16 +168,18 @@ def test_killing_oneself_is_suicide_while_a_threat_to_kill_stays_violence() -> N
 
 
 def test_categories_are_meaningful() -> None:
-    assert check("äiti kaatui eikä pääse ylös") == CrisisHit(category="fallen", source="pattern")
+    assert check("äiti kaatui eikä pääse ylös") == CrisisHit(category="fallen", source="pattern", help="medical")
     assert check("ja vill dö").category == "suicide"
     assert check("kova rintakipu").category == "chest_pain"
     assert check("min man slår mig").category == "violence"
 
 
-def test_classifier_crisis_counts_from_a_lower_bar() -> None:
-    ordinary = "voisitteko auttaa"
+def test_classifier_crisis_counts_on_open_text_of_some_length_above_its_bar() -> None:
+    ordinary = "voisitteko auttaa minua tämän asian kanssa nyt"  # 7 words: enough for the classifier in "free"
     assert check(ordinary) is None
-    assert check(ordinary, Prediction(intent="crisis", confidence=0.9)) == CrisisHit("crisis", "classifier")
+    sure = Prediction(intent="crisis", confidence=0.99)
+    assert check(ordinary, sure) == CrisisHit("crisis", "classifier")
+    assert check(ordinary, sure).help == "suicidal"  # the classifier cannot tell the kind: 112 and the crisis line
     fallback = Prediction(intent="out_of_scope", confidence=0.5,
                           extra={"raw_intent": "crisis", "raw_confidence": CLASSIFIER_MIN_CONFIDENCE})
     assert check(ordinary, fallback) == CrisisHit("crisis", "classifier")
@@ -189,6 +192,14 @@ def test_classifier_crisis_counts_from_a_lower_bar() -> None:
     second = Prediction(intent="home_support", confidence=0.6, ranking=(("home_support", 0.6), ("crisis", 0.35)))
     assert check(ordinary, second) is None
     assert check(ordinary, Prediction.nothing()) is None
+    # short replies, button steps and slot answers: the classifier's word alone is not enough
+    assert check("isä", sure) is None and check("min man", sure) is None
+    assert check(ordinary, sure, context=GuardContext(expects="choice")) is None
+    assert check(ordinary, sure, context=GuardContext(expects="slot")) is None
+    long_typed = "äiti ei ole syönyt eikä juonut mitään koko päivänä ja on ihan outo"
+    assert check(long_typed, sure, context=GuardContext(expects="choice")) is not None
+    # no text given: the classifier's bar alone (how benchmarks/nlu_bench.py measures the classifier's part)
+    assert check("", sure) is not None
 
 
 def test_patterns_win_over_the_classifier() -> None:
