@@ -5,9 +5,9 @@ import logging
 import string
 from typing import Any
 
-from bot.dialogue import system
+from bot.dialogue import listening, system, typed
 from bot.dialogue.models import Button, Outcome, Reply, State, Turn
-from bot.dialogue.ports import Actions, Proposal
+from bot.dialogue.ports import Actions, OutOfArea, Proposal
 from bot.dialogue.render import Renderer, fold
 from bot.dialogue.validators import has_letters_or_digits, parse_phone, yes_no
 from bot.flowspec.registry import FlowRegistry, FlowSet
@@ -21,7 +21,9 @@ logger = logging.getLogger(__name__)
 
 MAX_CHAIN = 25  # steps entered in one turn; validation keeps real flows far below
 UNIT_VARS = frozenset({"unit", "unit_phone", "unit_hours", "unit_address"})
-SKIP_WORDS = frozenset({"ohita", "ohitan", "hoppa over", "hoppar over", "skip", "-"})
+SKIP_WORDS = frozenset({"ohita", "ohitan", "ohi", "jata valiin", "en halua", "ei tarvii", "hoppa over", "hoppar over",
+                        "hoppa", "vill inte", "behovs inte", "skip", "-"})
+CORRECT_WORDS = ("korja", "muuta", "vaara", "ratta", "andra", "fel")  # "haluan korjata", "jag vill ändra"
 TOPIC_CONFIDENCE = 0.0  # the classifier already answers out_of_scope below its calibrated threshold
 
 
@@ -36,6 +38,32 @@ class Engine:
         """A conversation waiting at the idle step, where the first words are understood."""
         flow, step = self.registry.current().idle
         return State(flow=flow, step=step, lang=lang)
+
+    def expects(self, state: State) -> str:
+        """What the conversation waits for, for the crisis guard's context: "choice" (buttons, yes or no),
+        "slot" (a short typed answer: a phone number, a time) or "free" (the citizen's own words)."""
+        if state.mode == "relay":
+            return "free"
+        if state.slots.get("_sys"):
+            return "free" if state.slots["_sys"] == "addcase" else "choice"
+        step = self.registry.current().step(state.flow, state.step)
+        if isinstance(step, FeedbackStep):
+            return "choice" if state.slots.get("_fb_score") is None else "free"
+        if isinstance(step, (ChoiceStep, SummaryStep, ConsentStep)):
+            return "choice"
+        if isinstance(step, AskStep) and step.validate_as != "non_empty":
+            return "slot"
+        return "free"
+
+    def reprompt(self, state: State, actions: Actions) -> Outcome:
+        """Show the current step again (after an answer given outside the dialogue, such as a help number)."""
+        run = _Run(self, state, actions)
+        try:
+            run.prompt(run.step())
+        except _Recover:
+            run.replies.clear()
+            run.restart()
+        return run.outcome()
 
     def start(self, state: State, actions: Actions) -> Outcome:
         """Begin (or begin again) at the entry flow."""
@@ -116,8 +144,10 @@ class _Run:
         names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
         if names & UNIT_VARS and not UNIT_VARS & extra.keys():
             values.update(self.unit_vars())
+        if "where_to_turn" in names:  # a municipality the county does not serve: the citizen's own area's service
+            values["where_to_turn"] = self.actions.where_to_turn(area=self.s.slots.get("_area"), lang=self.s.lang)
         values.update({k: v for k, v in extra.items() if v is not None})
-        return string.Formatter().vformat(template, (), _Defaulting(values))
+        return I18n.tidy(string.Formatter().vformat(template, (), _Defaulting(values)))
 
     def step(self) -> Step:
         step = self.flows.step(self.s.flow, self.s.step)
@@ -148,7 +178,7 @@ class _Run:
                 self.s.slots["topic"] = flow.topic
             self.s.flow, self.s.step = flow_id, step_id
             self.s.slots.pop("_sys", None)
-            following = self.enter(step)
+            following = listening.told_already(self, step) or self.enter(step)
             if following is None:
                 return
             flow_id, step_id = self.flows.resolve(following, flow_id)
@@ -183,7 +213,8 @@ class _Run:
             self.say(self.fmt(step.text.get(lang)), [(self._("Skip"), "skip")] if step.optional else None)
         elif isinstance(step, TopicStep):
             buttons = [(f.title.get(lang), f"t.{f.id}") for f in self.flows.topic_flows()] if step.menu else None
-            self.say(self.fmt(step.text.get(lang)), buttons)
+            note = listening.other_topic_note(self, step)
+            self.say((note + "\n" if note else "") + self.fmt(step.text.get(lang)), buttons)
         elif isinstance(step, SummaryStep):
             text = self.fmt(step.text.get(lang)) + "\n\n" + self.render.summary(step)
             self.say(text, [(step.confirm_label.get(lang), "yes"), (step.correct_label.get(lang), "no")])
@@ -191,7 +222,7 @@ class _Run:
             self.prompt_consent(step)
         elif isinstance(step, FeedbackStep):
             if self.s.slots.get("_fb_score") is None:
-                self.say(self.fmt(step.text.get(lang)), [(str(n), str(n)) for n in range(1, 6)])
+                self.say(self.fmt(step.text.get(lang)), [(str(n), str(n)) for n in range(1, 6)] + [(self._("Skip"), "skip")])
             else:
                 self.say(self.fmt(step.comment_text.get(lang)), [(self._("Skip"), "skip")])
 
@@ -215,6 +246,8 @@ class _Run:
             return
         if self.s.slots.get("_sys"):
             system.text_in_dialog(self, text, prediction)
+            return
+        if listening.special(self, text):
             return
         self.handle_text(self.step(), text, prediction)
 
@@ -246,8 +279,7 @@ class _Run:
             self.s.slots["topic_confidence"] = None
             self.enter_topic(step, flow.topic)
         elif isinstance(step, AskStep) and key == "skip" and step.optional:
-            self.s.slots.pop(step.slot, None)
-            self.after_answer(step.next)
+            typed.skip(self, step)
         elif isinstance(step, SummaryStep) and key in ("yes", "no"):
             self.answer_summary(step, key == "yes")
         elif isinstance(step, ConsentStep) and key in ("yes", "no"):
@@ -262,35 +294,52 @@ class _Run:
         if isinstance(step, AskStep):
             self.answer_ask(step, text)
         elif isinstance(step, TopicStep):
-            self.answer_topic(step, prediction)
+            self.answer_topic(step, prediction, text)
         elif isinstance(step, ChoiceStep):
             option = self.render.match_option(step, text)
             if option is not None:
+                listening.note_area(self, step, option, text)
                 self.choose_option(step, option)
+            elif step.slot is None and listening.after_handoff(self, text, prediction):
+                return
+            elif listening.on_card(self, step, text, prediction):
+                return
             elif step.slot is None and prediction.intent in SERVICE_TOPICS:
                 self.s.slots["topic_confidence"] = round(prediction.confidence, 3)
-                self.enter_topic(None, prediction.intent)
+                listening.remember_first_words(self, text, prediction)
+                self.enter_topic(None, prediction.intent, text=text)
             else:
-                self.say(self._("Please choose one of the options below."))
-                self.prompt(step)
+                listening.misunderstood(self, step, self._("Please choose one of the options below."))
         elif isinstance(step, SummaryStep):
-            answer = self.yes_or_no(text, prediction)
+            answer = self.by_label(text, step.confirm_label, step.correct_label, CORRECT_WORDS)
+            answer = self.yes_or_no(text, prediction) if answer is None else answer
             if answer is None:
-                self.say(self._("Please answer with the buttons, or write yes or no."))
-                self.prompt(step)
+                listening.misunderstood(self, step, self._("Please answer with the buttons, or write yes or no."))
             else:
                 self.answer_summary(step, answer)
         elif isinstance(step, ConsentStep):
-            answer = self.yes_or_no(text, prediction)
+            answer = self.by_label(text, step.yes_label, step.no_label, ())
+            answer = self.yes_or_no(text, prediction) if answer is None else answer
             if answer is None:
-                self.say(self._("I will not pass anything on without your answer. Please answer yes or no."))
-                self.prompt(step)
+                listening.misunderstood(
+                    self, step, self._("I will not pass anything on without your answer. Please answer yes or no."))
             else:
                 self.answer_consent(step, answer)
         elif isinstance(step, FeedbackStep):
             self.answer_feedback(step, text, typed=True)
         else:
             self.prompt(step)
+
+    @staticmethod
+    def by_label(text: str, yes: Any, no: Any, no_words: tuple[str, ...]) -> bool | None:
+        """A yes/no step's button label typed (whole, or its first words), or a word that means the no-button."""
+        typed = fold(text)
+        for answer, label in ((True, yes), (False, no)):
+            for lang in ("fi", "sv"):
+                wanted = fold(label.get(lang))
+                if typed == wanted or (len(typed) >= 6 and wanted.startswith(typed)):
+                    return answer
+        return False if any(word in typed for word in no_words) else None
 
     @staticmethod
     def yes_or_no(text: str, prediction: Prediction) -> bool | None:
@@ -314,7 +363,8 @@ class _Run:
         if resume and answered:
             flow_id, step_id = self.flows.resolve(next_ref, self.s.flow)
             target = self.flows.step(flow_id, step_id)
-            missing = isinstance(target, AskStep) and not target.optional and not self.s.slots.get(target.slot)
+            needed = isinstance(target, AskStep) and (not target.optional or target.validate_as == "phone")
+            missing = needed and not self.s.slots.get(target.slot)
             if not missing:
                 self.s.slots.pop("_resume", None)
                 self.go(*self.flows.resolve(resume, self.s.flow))
@@ -322,13 +372,15 @@ class _Run:
         self.go_ref(next_ref)
 
     def answer_ask(self, step: AskStep, text: str) -> None:
-        if step.optional and fold(text) in SKIP_WORDS:
-            self.s.slots.pop(step.slot, None)
-            self.after_answer(step.next)
+        if step.optional and (fold(text) in SKIP_WORDS or typed.is_skip(step, text)):
+            typed.skip(self, step)
             return
         value: str | None = text
         if step.validate_as == "phone":
             value = parse_phone(text)
+            if value is None:
+                typed.refuse_phone(self, step, text)
+                return
         elif step.validate_as == "yes_no":
             answer = yes_no(text)
             value = None if answer is None else ("yes" if answer else "no")
@@ -341,27 +393,36 @@ class _Run:
         self.s.slots[step.slot] = value
         self.after_answer(step.next)
 
-    def answer_topic(self, step: TopicStep, prediction: Prediction) -> None:
+    def answer_topic(self, step: TopicStep, prediction: Prediction, text: str = "") -> None:
         intent = prediction.intent
+        if text and listening.after_handoff(self, text, prediction):
+            return
         if intent in step.routes:
             self.go_ref(step.routes[intent])
         elif intent in SERVICE_TOPICS and prediction.confidence >= TOPIC_CONFIDENCE:
             self.s.slots["topic_confidence"] = round(prediction.confidence, 3)
-            self.enter_topic(step, intent)
+            if text:
+                listening.remember_first_words(self, text, prediction)
+            self.enter_topic(step, intent, text=text)
         elif intent == "privacy":
             system.command(self, "/mydata")
-        else:
-            self.events.append("not_understood")
-            self.say(self.fmt(step.fallback.get(self.s.lang)) if step.fallback else self._("I did not quite understand. Could you choose a topic below?"))
-            self.prompt(step)
+        elif not listening.out_of_scope(self, step, prediction):
+            fallback = (self.fmt(step.fallback.get(self.s.lang)) if step.fallback
+                        else self._("I did not quite understand. Could you choose a topic below?"))
+            listening.misunderstood(self, step, fallback)
 
-    def enter_topic(self, step: TopicStep | None, topic: str) -> None:
+    def enter_topic(self, step: TopicStep | None, topic: str, *, text: str = "") -> None:
         flow = self.flows.flow_for_topic(topic)
         if flow is None:
             self.prompt(self.step())
             return
         self.s.slots["topic"] = topic
+        self.s.slots.pop(listening.CASE_TOPIC, None)
+        if self.s.slots.get(listening.OTHER_TOPIC) == topic:
+            self.s.slots.pop(listening.OTHER_TOPIC)
         self.events.append(f"topic:{topic}")
+        if text:
+            listening.acknowledge(self, text)
         if step is not None and step.then:
             self.go_ref(step.then)
         else:
@@ -388,7 +449,13 @@ class _Run:
         need_id = self.s.slots.get("_need_id")
         if need_id is None:
             raise _Recover("consent step without a recorded need")
-        proposal = self.actions.propose(need_id=need_id, lang=self.s.lang)
+        try:
+            proposal = self.actions.propose(need_id=need_id, lang=self.s.lang)
+        except OutOfArea:  # no unit serves the municipality: never a wrong coordinator, but where to turn
+            self.events.append("out_of_area")
+            self.say(self.actions.where_to_turn(area=self.s.slots.get("_area"), lang=self.s.lang))
+            self.restart()
+            return
         template = step.text if proposal.coordinator else step.text_unit
         text = self.fmt(template.get(self.s.lang), **self.proposal_vars(proposal))
         self.s.slots["_proposal"] = proposal.as_slot()
@@ -417,24 +484,31 @@ class _Run:
         info = self.actions.create_handoff(need_id=need_id, consent_id=consent_id, lang=self.s.lang)
         template = step.text if info.coordinator else step.text_unit
         self.say(self.fmt(template.get(self.s.lang), coordinator=info.coordinator, title=info.title,
-                          unit=info.unit.name, when=info.when, unit_phone=info.unit.phone,
-                          unit_hours=info.unit.hours, unit_address=info.unit.address))
+                          unit=info.unit.name, when=info.when, how=info.how, contact_time_note=info.contact_time_note,
+                          unit_phone=info.unit.phone, unit_hours=info.unit.hours, unit_address=info.unit.address))
         self.events.append("handoff_created" if info.created else "handoff_exists")
-        for key in ("_need_id", "_consent_id", "_proposal", "description", "phone", "contact_time"):
+        for key in ("_need_id", "_consent_id", "_proposal", "description", "phone", "contact_time",
+                    listening.PREFILLED, listening.MISSES):
             self.s.slots.pop(key, None)
+        self.s.slots[listening.CASE_TOPIC] = self.s.slots.get("topic")
         return step.next
 
     def answer_feedback(self, step: FeedbackStep, key: str, *, typed: bool = False) -> None:
         if self.s.slots.get("_fb_score") is None:
+            if key == "skip" and not typed or typed and (fold(key) in SKIP_WORDS or yes_no(key) is False):
+                self.s.slots.pop("_fb_handoff", None)
+                self.events.append("feedback_skipped")
+                self.go_ref(step.next)
+                return
             digits = key.strip()
             if digits in {"1", "2", "3", "4", "5"}:
                 self.s.slots["_fb_score"] = int(digits)
                 self.prompt(step)
                 return
-            self.say(self._("Please choose a number from one to five."))
-            self.prompt(step)
+            listening.misunderstood(self, step, self._("Please choose a number from one to five."))
             return
-        comment = key if typed else None
+        declined = typed and (fold(key) in SKIP_WORDS or yes_no(key) is False)  # "ei", "nej tack": no comment
+        comment = key if typed and not declined else None
         self.actions.record_feedback(score=self.s.slots.pop("_fb_score"), comment=comment,
                                      topic=self.s.slots.get("topic"), handoff_id=self.s.slots.pop("_fb_handoff", None))
         self.events.append("feedback")

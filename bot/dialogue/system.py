@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from bot.dialogue import listening
 from bot.dialogue.render import fold
 from bot.dialogue.validators import yes_no
 from bot.i18n import N_
@@ -132,6 +133,8 @@ def choose(run: "_Run", key: str) -> None:
         ask_delete(run)
     elif dialog == "mydata" and key == "add":
         ask_addition(run)
+    elif dialog == "add_or_new" and key in ("add", "new"):
+        listening.add_or_new(run, key)
     else:
         if dialog == "delete":
             run.say(run._("Nothing was deleted."))
@@ -172,5 +175,13 @@ def text_in_dialog(run: "_Run", text: str, prediction: Prediction) -> None:
     if dialog == "delete" and yes_no(text) is not None:
         choose(run, "yes" if yes_no(text) else "no")
         return
+    if dialog == "add_or_new" and (typed.startswith(("lisa", "liita", "lagg", "tillagg")) or yes_no(text) is True):
+        choose(run, "add")
+        return
+    if dialog == "add_or_new" and (typed.startswith(("uusi", "uus", "ny", "nytt")) or yes_no(text) is False):
+        choose(run, "new")
+        return
     run.s.slots.pop("_sys", None)
+    run.s.slots.pop("_pending", None)
+    run.s.slots.pop("_pending_topic", None)
     run.handle_text(run.step(), text, prediction)

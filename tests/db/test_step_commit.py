@@ -65,7 +65,7 @@ def test_only_plain_dialogue_steps_commit_without_waiting(chat, services, monkey
     # the summary confirmed (the need recorded), the consent with its handoff, the crisis alarm, the deletion
     assert [what for what, waited in turns if waited] == ["m8:yes", "m9:yes", "en jaksa enää elää, haluan kuolla",
                                                           "m11:yes"]
-    assert len(turns) == 15  # every other step, the free-text description and the phone number among them
+    assert len(turns) == 13  # every other step, the first message (kept as the description) and the phone number
 
 
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
