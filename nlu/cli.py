@@ -19,6 +19,7 @@ __all__ = ["cmd_evaluate", "cmd_predict", "cmd_train", "register"]
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_DATA_DIR = PACKAGE_DIR / "data"
 DEFAULT_HELDOUT_DIR = PACKAGE_DIR / "heldout"
+DEFAULT_HELDOUT_LONG_DIR = PACKAGE_DIR / "heldout_long"
 DEFAULT_MODEL_PATH = PACKAGE_DIR / "models" / "embedded.joblib"
 
 
@@ -38,6 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _data_options(evaluate)
     _rasa_options(evaluate)
     evaluate.add_argument("--heldout-dir", type=Path, default=DEFAULT_HELDOUT_DIR)
+    evaluate.add_argument("--heldout-long-dir", type=Path, default=DEFAULT_HELDOUT_LONG_DIR,
+                          help="long and indirect held-out messages; evaluated when the directory has data files")
     evaluate.add_argument("--folds", type=int, default=5)
     evaluate.add_argument("--no-cv", action="store_true", help="skip cross-validation (held-out only)")
     evaluate.set_defaults(func=cmd_evaluate)
@@ -86,7 +89,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     path = model.save(args.model_path)
     features = model.meta["features"]
     print(f"trained in {seconds:.1f} s: {features['char']} character and {features['word']} word features, "
-          f"threshold {model.threshold:.2f}, gap {model.gap:.2f}")
+          f"threshold {model.threshold:.2f}, gap {model.gap:.2f} (messages of two or more sentences: "
+          f"{model.long_threshold:.2f}, {model.long_gap:.2f})")
     print(f"saved {path} ({path.stat().st_size / 1024:.0f} KiB)")
     return 0
 
@@ -117,7 +121,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
             continue
         prediction = classifier.predict(item["text"])
         _write({"text": item["text"], "intent": prediction.intent,
-                "confidence": round(prediction.confidence, 4), "lang": prediction.lang})
+                "confidence": round(prediction.confidence, 4), "lang": prediction.lang,
+                "topics": prediction.extra.get("topics", [])})
     return 0
 
 
@@ -127,13 +132,16 @@ def _write(obj: dict) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    """Cross-validate on --data-dir, test on --heldout-dir; --rasa-url adds Rasa side by side."""
+    """Cross-validate on --data-dir, test on --heldout-dir and --heldout-long-dir; --rasa-url adds Rasa side by side."""
+    from nlu.data_io import data_files
     from nlu.embedded import EmbeddedClassifier, train_examples
     from nlu.evaluate import cross_validate, evaluate_classifier, format_reports
 
+    long_dir = args.heldout_long_dir
     try:
         training = load_training(args.data_dir)
         heldout = load_heldout(args.heldout_dir)
+        heldout_long = load_heldout(long_dir) if long_dir.is_dir() and data_files(long_dir) else []
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -141,16 +149,24 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         report = cross_validate(training, folds=args.folds, name="embedded (cv)")
         print(format_reports([report], title=f"{args.folds}-fold cross-validation on {args.data_dir}"))
         print()
-    embedded = EmbeddedClassifier(train_examples(training))
-    reports = [evaluate_classifier(embedded, heldout, name="embedded")]
-    rasa_url = args.rasa_url
-    if rasa_url:
+    columns = [("embedded", EmbeddedClassifier(train_examples(training)))]
+    rasa = None
+    if args.rasa_url:
         from nlu.rasa_http import RasaClassifier
 
-        with RasaClassifier(rasa_url, token=os.environ.get("RASA_TOKEN") or None,
-                            timeout=_timeout(args), fallback=_Unavailable()) as rasa:
-            reports.append(evaluate_classifier(rasa, heldout, name="rasa"))
-    print(format_reports(reports, title=f"held-out evaluation on {args.heldout_dir}"))
+        rasa = RasaClassifier(args.rasa_url, token=os.environ.get("RASA_TOKEN") or None,
+                              timeout=_timeout(args), fallback=_Unavailable())
+        columns.append(("rasa", rasa))
+    try:
+        sets = [(args.heldout_dir, heldout)] + ([(long_dir, heldout_long)] if heldout_long else [])
+        for number, (directory, examples) in enumerate(sets):
+            reports = [evaluate_classifier(classifier, examples, name=name) for name, classifier in columns]
+            print(("\n" if number else "") + format_reports(reports, title=f"held-out evaluation on {directory}"))
+    finally:
+        if rasa is not None:
+            rasa.close()
+    if not heldout_long:
+        print(f"\n(no long held-out set at {long_dir})")
     return 0
 
 

@@ -9,12 +9,12 @@ import numpy as np
 
 from nlu.data_io import Example
 from nlu.embedded import EmbeddedClassifier, train_examples
-from nlu.types import Classifier
+from nlu.types import Classifier, Prediction
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["IntentScores", "Report", "cross_validate", "evaluate_classifier", "evaluate_heldout",
-           "format_reports"]
+           "format_reports", "top_intent"]
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class IntentScores:
 
 @dataclass
 class Report:
-    """Predictions of one classifier on one example set; `raw` is the intent before fallback."""
+    """Predictions of one classifier on one example set; `raw` is the top-1 intent before the fallback."""
 
     name: str
     truth: list[str] = field(default_factory=list)
@@ -92,9 +92,15 @@ class Report:
         return Counter((t, g) for t, g in zip(self.truth, guess) if t != g).most_common(top)
 
     def crisis_recall(self) -> float:
-        """Share of crisis examples whose raw intent is crisis."""
+        """Share of crisis examples whose top-1 intent before the fallback is crisis."""
         hits = [r == "crisis" for t, r in zip(self.truth, self.raw) if t == "crisis"]
         return float(np.mean(hits)) if hits else float("nan")
+
+
+def top_intent(prediction: Prediction) -> str:
+    """The answer before the fallback: the embedded model's scored top intent (a long message's sentences
+    included), else the raw top intent (Rasa), else the intent."""
+    return prediction.extra.get("top_intent", prediction.extra.get("raw_intent", prediction.intent))
 
 
 def evaluate_classifier(classifier: Classifier, examples: list[Example], *, name: str) -> Report:
@@ -102,8 +108,7 @@ def evaluate_classifier(classifier: Classifier, examples: list[Example], *, name
     report = Report(name=name)
     for example in examples:
         prediction = classifier.predict(example.text)
-        raw = prediction.extra.get("raw_intent", prediction.intent)
-        report.add(example=example, intent=prediction.intent, raw_intent=raw)
+        report.add(example=example, intent=prediction.intent, raw_intent=top_intent(prediction))
     return report
 
 
@@ -124,7 +129,7 @@ def cross_validate(examples: list[Example], *, folds: int = 5, seed: int = 0, ca
         classifier = EmbeddedClassifier(model)
         for i in test_idx:
             prediction = classifier.predict(examples[i].text)
-            outcome[int(i)] = (prediction.intent, prediction.extra.get("raw_intent", prediction.intent))
+            outcome[int(i)] = (prediction.intent, top_intent(prediction))
         logger.info("cross-validation fold %d/%d done", number, folds)
     report = Report(name=name)
     for i, example in enumerate(examples):
@@ -142,10 +147,10 @@ def format_reports(reports: list[Report], *, title: str) -> str:
     """A plain-text table with one column group per report, side by side."""
     langs = sorted({lang for r in reports for lang in r.langs})
     names = "".join(f" | {r.name[:23]:>23}" for r in reports)
-    lines = [title, "=" * len(title), f"{'':26}{names}"]
+    lines = [title, "=" * len(title), f"{'':30}{names}"]
 
     def row(label: str, values: list[str]) -> None:
-        lines.append(f"{label:26}" + "".join(f" | {v:>23}" for v in values))
+        lines.append(f"{label:30}" + "".join(f" | {v:>23}" for v in values))
 
     for lang in [None, *langs]:
         suffix = f" [{lang}]" if lang else " [all]"
@@ -155,7 +160,7 @@ def format_reports(reports: list[Report], *, title: str) -> str:
         row("coverage (in scope)" + suffix, [f"{r.coverage(lang=lang):.3f}" for r in reports])
         row("accuracy when answered" + suffix, [f"{r.answered_accuracy(lang=lang):.3f}" for r in reports])
     row("crisis recall (classifier)", [f"{r.crisis_recall():.3f}" for r in reports])
-    lines += ["", f"{'intent: P / R / F1 (n)':26}{names}"]
+    lines += ["", f"{'intent: P / R / F1 (n)':30}{names}"]
     per = [r.per_intent() for r in reports]
     for intent in sorted({i for p in per for i in p}):
         row(intent, [f"{p[intent].precision:.2f} {p[intent].recall:.2f} {p[intent].f1:.2f} ({p[intent].support})"

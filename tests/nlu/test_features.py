@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from nlu.data_io import load_training
-from nlu.embedded import _fit_linear, _transform, train_examples
+from nlu.embedded_training import _fit_linear, _transform, train_examples
 from nlu.features import MAX_CHARS, PREFIX_CHARS, char_ngrams, prepare, word_ngrams
 
 
