@@ -34,6 +34,11 @@ MIN_LONG_EXAMPLES = 100
 # pair), and the plain best pair wandered with the folds' shuffle: (0.44, 0.30) with one
 # seed, (0.40, 0.00) with the next; with the tolerance (0.36, 0.00) and (0.32, 0.00).
 LONG_UTILITY_TOLERANCE = 0.005
+# The short messages' pair wandered as much (0.00-0.52 threshold, 0.00-0.24 gap as examples were added on
+# 2026-12-03) and fell back on right answers; with the same tolerance, on the data before that day's additions
+# nlu/heldout with the fallback went fi 0.900 -> 0.909 (sv 0.917 both) and nlu/heldout_long fi 0.927 -> 0.936,
+# and after them fi 0.896 -> 0.913, sv 0.935 -> 0.948 (nlu/dev unchanged).
+SHORT_UTILITY_TOLERANCE = 0.005
 
 
 def train(data_dir: Path) -> EmbeddedModel:
@@ -67,7 +72,8 @@ def train_examples(examples: list[Example], *, calibrate: bool = True, seed: int
         # requests.  On nlu/dev (never trained on; before the sentence blend) the split
         # pair took the long messages' accuracy with the fallback from 0.892 / 0.883 to
         # 0.908 / 0.900 (fi / sv) and left nlu/heldout as it was (0.891-0.896 / 0.909-0.913).
-        threshold, gap = _choose_threshold(probs=probs, labels=labels, classes=classes, mask=~multi)
+        threshold, gap = _choose_threshold(probs=probs, labels=labels, classes=classes, mask=~multi,
+                                           tolerance=SHORT_UTILITY_TOLERANCE)
         long_threshold, long_gap = (
             _choose_threshold(probs=probs, labels=labels, classes=classes, mask=multi,
                               tolerance=LONG_UTILITY_TOLERANCE)
