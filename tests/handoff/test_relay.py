@@ -535,7 +535,7 @@ def test_a_returning_citizen_goes_back_to_their_coordinator(bot, clock, anna_awa
     clock.advance(days=7)
 
     hand_off(chat, "fi", consent=False)
-    expected, pair = ("Sari", "Anna") if anna_away else ("Anna", "Sari")
+    expected, pair = ("Sari Laine", "Anna Lindholm") if anna_away else ("Anna Lindholm", "Sari Laine")
     assert f"{expected}, palveluohjaaja, Porvoon lähitori (demo)" in chat.text
     assert f"työparinsa {pair}" in chat.text
     chat.press(WAY["fi"]["consent"])
