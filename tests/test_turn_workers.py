@@ -23,11 +23,12 @@ from tests.auxil.nlu import KeywordClassifier
 from tests.conftest import make_settings
 
 UPDATES = itertools.count(1)
-# A Finnish citizen to a handoff: text, or a button by (part of) its label on the latest keyboard.
+# A Finnish citizen to a handoff: text, or a button by (part of) its label on the latest keyboard; "?label" is
+# pressed only when the keyboard has it (the flows may already know for whom from the citizen's words).
 WALK = [("start", None), ("text", "tarvitsen taksikortin isälle"), ("press", "Kyllä"),
-        ("text", "Isä ei pääse enää bussilla kauppaan."), ("press", "Läheistäni"), ("press", "Porvoo"),
-        ("press", "Lähiviikkoina"), ("press", "Kirjoittamalla"), ("press", "Ohita"), ("press", "Kyllä, oikein"),
-        ("press", "Kyllä, saa välittää")]
+        ("text", "Isä ei pääse enää bussilla kauppaan."), ("press", "?Läheistäni"), ("press", "Porvoo"),
+        ("press", "?Läheistäni"), ("press", "Lähiviikkoina"), ("press", "Kirjoittamalla"), ("press", "Ohita"),
+        ("press", "Kyllä, oikein"), ("press", "Kyllä, saa välittää")]
 HANG = "odota hetki"  # SlowClassifier sleeps on this text, so a test can kill the worker mid-turn
 
 
@@ -50,7 +51,9 @@ async def walk(turns, user: str) -> list[str]:  # noqa: ANN001
         elif kind == "text":
             request["text"] = value
         else:
-            matches = [button for button in buttons if value.lower() in button.label.lower()]
+            matches = [button for button in buttons if value.lstrip("?").lower() in button.label.lower()]
+            if not matches and value.startswith("?"):
+                continue
             assert matches, f"{user}: no button like {value!r} in {[button.label for button in buttons]}"
             request["payload"] = matches[0].payload
         result = await turns.handle(**request)
@@ -71,10 +74,11 @@ async def test_workers_answer_as_the_runner_does_and_share_the_load(services, wo
     in_process = ThreadTurns(TurnRunner(services))  # the same database, classifier and flows, in this process
     services.classifier = SlowClassifier()
     expected = await walk(in_process, "citizen-0")
-    assert "Asiasi on nyt välitetty: Sari" in "\n".join(expected[-3:])
+    handed = "\n".join(expected[-3:])
+    assert "Asiasi on nyt välitetty" in handed and "Sari" in handed
 
     answers = await asyncio.gather(*(walk(workers, f"citizen-{n}") for n in range(1, 7)))
-    anyone = lambda texts: [re.sub(r"\b(Sari|Anna)\b", "<coordinator>", text) for text in texts]  # noqa: E731
+    anyone = lambda texts: [re.sub(r"\b(Sari|Anna)( (Laine|Lindholm))?\b", "<coordinator>", text) for text in texts]  # noqa: E731
     for texts in answers:  # routing shares the cases between the Porvoo pair; all else is word for word the same
         assert anyone(texts) == anyone(expected)
     with services.sessions() as session:

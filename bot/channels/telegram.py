@@ -17,18 +17,21 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 from telegram import (Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update, User)
 from telegram.constants import ChatType, MessageLimit, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import (Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler,
-                          filters)
+from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import (AIORateLimiter, Application, CallbackQueryHandler, CommandHandler, ContextTypes,
+                          MessageHandler, filters)
 from telegram.request import BaseRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.aiohttp_request import AiohttpRequest
+from bot.channels.telegram_inbox import BURST, RATE, ChatGate, DurableQueue, InboundStore, Inbox
 from bot.channels.telegram_staff import StaffDesk
 from bot.conversation import TurnResult, TurnRunner
-from bot.db.models import Citizen
+from bot.db.models import Citizen, MessageLog, ProcessedUpdate
+from bot.dialogue import crisis
 from bot.dialogue.models import Button, Reply
 from bot.dialogue.system import COMMANDS, DESCRIPTIONS
+from bot.handoff.audit import record
 from bot.i18n import N_
 from bot.services import Services
 from bot.turn_workers import ThreadTurns, Turns
@@ -42,11 +45,13 @@ SHORT_LABEL = 20  # two buttons share a row when both labels are at most this lo
 SEND_ATTEMPTS = 4
 BACKOFF = 0.5  # seconds before the first retry of a network error; doubles each time
 MAX_FLOOD_WAIT = 60.0  # a longer RetryAfter is not waited out: the chat's later turns would queue behind it
-MAX_BACKLOG = 16  # updates of one chat waiting for its lock; more are dropped so one chat cannot starve others
+MAX_RATE = 30.0  # messages a second to all chats together (Telegram's limit for a bot; AIORateLimiter)
 ALLOWED_UPDATES = ["message", "callback_query"]
 
 NOT_TEXT = N_("I can only read written messages. Please write to me in words, or call the lähitori.")
 ERROR_TEXT = N_("Sorry, something went wrong on my side. Please try again in a moment, or call the lähitori.")
+FLOOD_NOTE = N_("You sent many messages at once. I have saved them all and I answer the latest one. Please write "
+                "one message at a time.")
 
 
 # Rendering -------------------------------------------------------------------------------------------------
@@ -132,18 +137,15 @@ def mark_blocked(session: Session, chat_id: int | str, *, now: datetime) -> None
 # Per-chat ordering -----------------------------------------------------------------------------------------
 
 class ChatLocks:
-    """One asyncio.Lock per chat that has updates in flight; an entry is removed when its last user leaves,
-    so the dict is bounded by the updates being processed (and MAX_BACKLOG per chat)."""
+    """One asyncio.Lock per chat that has updates in flight in this process; an entry is removed when its last user
+    leaves. The inbox (telegram_inbox.py) already runs a chat's updates one at a time, across processes too; this
+    also orders what reaches the handlers directly (Application.process_update in tests)."""
 
-    def __init__(self, backlog: int = MAX_BACKLOG) -> None:
-        self.backlog = backlog
+    def __init__(self) -> None:
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
 
     def __len__(self) -> int:
         return len(self._locks)
-
-    def busy(self, chat_id: int) -> bool:
-        return self._locks.get(chat_id, (None, 0))[1] >= self.backlog
 
     @contextlib.asynccontextmanager
     async def hold(self, chat_id: int) -> AsyncIterator[None]:
@@ -174,6 +176,11 @@ class TelegramChannel:
         self.locks, self.attempts, self.backoff, self.sleep = ChatLocks(), attempts, backoff, sleep
         self.desk = StaffDesk(services)
         self.worker = None  # the outbox job, started in post_init
+        self.inbox: Inbox | None = None  # set by build_application
+        self.langs: dict[str, str] = {}  # chat -> the citizen's language, as the last turn left it (a cache)
+        self._help: dict[int, asyncio.Task[bool]] = {}  # update id -> the crisis help sent on receipt
+        self._noted: dict[str, float] = {}  # chat -> when the last flood note went (loop time)
+        self.conflict = False  # another process polls with this token: the bot stops (telegram_cli says so)
 
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not await self.staff(update, context, text="/start"):
@@ -184,7 +191,8 @@ class TelegramChannel:
         text = message.text if message.text is not None else message.caption
         replied = message.reply_to_message
         if not await self.staff(update, context, text=text,
-                                replied_to=(replied.text or replied.caption) if replied is not None else None):
+                                replied_to=(replied.text or replied.caption) if replied is not None else None,
+                                replied_to_id=replied.message_id if replied is not None else None):
             await self.turn(update, context, text=text)
 
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -203,15 +211,22 @@ class TelegramChannel:
             await self.turn(update, context, payload=payload)
 
     async def staff(self, update: Update, context: ContextTypes.DEFAULT_TYPE, *, text: str | None = None,
-                    payload: str | None = None, replied_to: str | None = None) -> bool:
+                    payload: str | None = None, replied_to: str | None = None,
+                    replied_to_id: int | None = None) -> bool:
         """Hand the update to the staff desk when it is staff business; True when the desk answered it."""
         user = update.effective_user
         # In memory (a short read of the linked chats every LINKED_TTL s): the citizen path pays no thread hop.
         if user is None or not self.desk.concerns(user_id=user.id, text=text, payload=payload):
             return False
+        source = updates_of(context.bot)
+        if await asyncio.to_thread(self.processed, source, update.update_id):
+            logger.info("update %s was already handled", update.update_id)
+            return True  # a redelivered staff update: the desk acted on it once
         async with self.locks.hold(user.id):
             answer = await asyncio.to_thread(self.desk.handle, user_id=user.id, text=text, payload=payload,
-                                             replied_to=replied_to, lang_hint=lang_of(user))
+                                             replied_to=replied_to, lang_hint=lang_of(user),
+                                             replied_to_id=replied_to_id,
+                                             replied_chat=update.effective_chat.id if update.effective_chat else None)
         query = update.callback_query
         if answer is None:
             return False
@@ -244,6 +259,10 @@ class TelegramChannel:
         if answer is not None:
             await self.send_replies(context.bot, answer.chat_id, [Reply(text=text) for text, _ in answer.messages])
 
+    def processed(self, source: str, update_id: int) -> bool:
+        with self.services.sessions() as session:
+            return session.get(ProcessedUpdate, (source, update_id)) is not None
+
     def language_of(self, chat_id: int, hint: str | None) -> str:
         with self.services.sessions() as session:
             known = session.scalar(select(Citizen.language).where(Citizen.channel == CHANNEL,
@@ -254,17 +273,125 @@ class TelegramChannel:
         if update.effective_chat is None:
             return
         chat_id = update.effective_chat.id
-        if self.locks.busy(chat_id):
-            logger.warning("chat backlog full; update %s dropped", update.update_id)
-            return
         async with self.locks.hold(chat_id):
-            result: TurnResult = await self.turns.handle(
-                channel=CHANNEL, external_id=str(chat_id), lang_hint=lang_of(update.effective_user),
-                update_id=update.update_id, update_from=updates_of(context.bot), **given)
+            try:
+                result: TurnResult = await self.turns.handle(
+                    channel=CHANNEL, external_id=str(chat_id), lang_hint=lang_of(update.effective_user),
+                    update_id=update.update_id, update_from=updates_of(context.bot), **given)
+            except Exception as error:  # noqa: BLE001 - a dead worker, a database error: the citizen still hears
+                where = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
+                logger.error("turn failed: %s at %s:%s", type(error).__name__,
+                             Path(where.filename).name if where else "?", where.lineno if where else "?")
+                await self.turn_failed(context.bot, update)
+                return
+            helped = await self.helped(update.update_id)
+            if len(self.langs) > 50_000:
+                self.langs.clear()
+            self.langs[str(chat_id)] = result.lang
             if result.duplicate:
                 logger.info("update %s was already handled", update.update_id)
                 return
-            await self.send_replies(context.bot, chat_id, result.replies)
+            replies = result.replies
+            if helped and "crisis" in result.events and replies and "112" in replies[0].text:
+                replies = replies[1:]  # the same help went out when the message arrived
+            await self.send_replies(context.bot, chat_id, replies)
+
+    # The crisis guard on receipt, and when a turn fails -----------------------------------------------------------
+
+    def citizen_text(self, update: Update) -> str | None:
+        """The words of a citizen's private message (text or caption); None for anything else or staff."""
+        message, chat, user = update.message, update.effective_chat, update.effective_user
+        if message is None or chat is None or chat.type != ChatType.PRIVATE or user is None:
+            return None
+        text = message.text if message.text is not None else message.caption
+        if not text or text.startswith("/") or self.desk.concerns(user_id=user.id, text=text):
+            return None
+        return text
+
+    def lang_for(self, update: Update) -> str:
+        chat = update.effective_chat
+        known = self.langs.get(str(chat.id)) if chat is not None else None
+        return known or lang_of(update.effective_user) or self.services.settings.default_language
+
+    async def on_receive(self, update: Update, _chat: str) -> bool:
+        """Run as the update arrives, before it is stored and queued: a citizen's text that the crisis guard's
+        reviewed patterns catch gets its help at once, whatever waits before it and whatever happens to its turn.
+        True when the help is on its way (the turn then does not repeat it)."""
+        text = self.citizen_text(update)
+        if text is None:
+            return False
+        hit = crisis.check(text)
+        if hit is None or crisis.already_called(text):
+            return False  # "112 is already called" is acknowledged by the turn, in context
+        logger.warning("crisis guard answered on receipt (category %s)", hit.category)
+        reply = Reply(text=help_text(hit, self.lang_for(update)))
+        chat_id = update.effective_chat.id if update.effective_chat is not None else int(_chat)
+        task = asyncio.get_running_loop().create_task(self.send_replies(update.get_bot(), chat_id, [reply]))
+        self._help[update.update_id] = task
+        return True
+
+    async def helped(self, update_id: int) -> bool:
+        """Whether the crisis help for this update went out on receipt (here, or in the instance that received it)."""
+        task = self._help.pop(update_id, None)
+        if task is not None:
+            try:
+                return bool(await task)
+            except Exception:  # noqa: BLE001
+                return False
+        return self.inbox is not None and update_id in self.inbox.answered
+
+    async def turn_failed(self, bot: Bot, update: Update) -> None:
+        """A turn that could not run: a crisis text still gets its help (unless it went on receipt), and the
+        citizen is asked to write again."""
+        chat = update.effective_chat
+        if chat is None:
+            return
+        lang = self.lang_for(update)
+        replies = []
+        text = self.citizen_text(update)
+        hit = crisis.check(text) if text else None
+        if hit is not None and not await self.helped(update.update_id):
+            replies.append(Reply(text=help_text(hit, lang)))
+        replies.append(Reply(text=self.services.i18n.gettext(lang, ERROR_TEXT)))
+        await self.send_replies(bot, chat.id, replies)
+
+    # Floods ---------------------------------------------------------------------------------------------------
+
+    def can_coalesce(self, update: Update) -> bool:
+        """A citizen's update in their private chat (staff updates always run)."""
+        chat, user = update.effective_chat, update.effective_user
+        return (chat is not None and chat.type == ChatType.PRIVATE and user is not None
+                and not self.desk.concerns(user_id=user.id, text=None, payload=None))
+
+    def record_received(self, chat: str, updates: list[Update]) -> Callable[[Session], None]:
+        """What is not run as a turn is recorded: the citizen's words in the transcript, and how many."""
+        now = self.services.clock()
+
+        def write(session: Session) -> None:
+            citizen_id = session.scalar(select(Citizen.id).where(Citizen.channel == CHANNEL,
+                                                                 Citizen.external_id == chat))
+            if citizen_id is not None:
+                session.add_all(MessageLog(citizen_id=citizen_id, direction="in", sender="citizen",
+                                           text=received_text(update), created_at=now) for update in updates)
+            record(session, actor=f"citizen:{citizen_id}" if citizen_id else "system", action="flood_recorded",
+                   citizen_id=citizen_id, details={"count": len(updates)}, at=now)
+
+        return write
+
+    async def flood_note(self, chat: str, updates: list[Update]) -> None:
+        """One short note a flood (at most one in NOTE_EVERY seconds a chat)."""
+        from bot.channels.telegram_inbox import NOTE_EVERY
+
+        logger.warning("flood: %d updates of one chat recorded without a turn", len(updates))
+        now = asyncio.get_running_loop().time()
+        if now - self._noted.get(chat, -NOTE_EVERY) < NOTE_EVERY:
+            return
+        if len(self._noted) > 10_000:
+            self._noted.clear()
+        self._noted[chat] = now
+        lang = self.lang_for(updates[-1])
+        note = Reply(text=self.services.i18n.gettext(lang, FLOOD_NOTE))
+        await self.send_replies(updates[-1].get_bot(), int(chat), [note])
 
     @staticmethod
     async def answer(query) -> None:  # noqa: ANN001
@@ -321,16 +448,18 @@ class TelegramChannel:
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log the error's class and place only (never texts); tell the citizen briefly if possible."""
         error = context.error
+        if isinstance(error, Conflict) and update is None:  # from getUpdates: PTB would retry for ever
+            if not self.conflict:
+                self.conflict = True
+                context.application.stop_running()
+            return
         where = traceback.extract_tb(error.__traceback__)[-1] if error and error.__traceback__ else None
         logger.error("update failed: %s at %s:%s", type(error).__name__,
                      Path(where.filename).name if where else "?", where.lineno if where else "?")
         if not isinstance(update, Update) or update.effective_chat is None or isinstance(error, Forbidden):
             return
-        lang = lang_of(update.effective_user) or self.services.settings.default_language
-        text = self.services.i18n.gettext(lang, ERROR_TEXT)
         with contextlib.suppress(TelegramError):
-            await context.bot.send_message(update.effective_chat.id, html.escape(text, quote=False),
-                                           parse_mode=ParseMode.HTML)
+            await self.turn_failed(context.bot, update)
 
     async def post_init(self, application: Application) -> None:
         """Start the outbox job; register the commands with localized descriptions (fi, sv and the default)."""
@@ -339,6 +468,8 @@ class TelegramChannel:
         await self.turns.start()
         self.worker = OutboxWorker(self.services, application.bot, self.desk)
         self.worker.start()
+        if self.inbox is not None:
+            self.inbox.start()  # and resume what was stored and not yet handled
         for code, lang in ((None, self.services.settings.default_language), ("fi", "fi"), ("sv", "sv")):
             commands = [BotCommand(name, self.services.i18n.gettext(lang, DESCRIPTIONS[name])) for name in COMMANDS]
             try:
@@ -347,9 +478,42 @@ class TelegramChannel:
                 logger.warning("commands not registered for %s: %s", code or "default", type(error).__name__)
 
     async def post_stop(self, _application: Application) -> None:
+        if self.inbox is not None:
+            await self.inbox.stop()
         if self.worker is not None:
             await self.worker.stop()
         await self.turns.stop()
+
+
+HELP_FALLBACK = {  # the help itself, should bot.dialogue.crisis_help be unavailable: in code, never switched off
+    "fi": "Jos joku on hengenvaarassa nyt, soita heti hätänumeroon 112.\nJos sinulla on itsetuhoisia ajatuksia tai "
+          "tarvitset keskusteluapua nyt, soita Kriisipuhelimeen 09 2525 0111.",
+    "sv": "Om någon är i livsfara nu, ring nödnumret 112 genast.\nOm du har självmordstankar eller behöver någon att "
+          "prata med nu, ring Kristelefonen 09 2525 0112.",
+}
+
+
+def help_text(hit: crisis.CrisisHit, lang: str) -> str:
+    """The crisis help for `hit` in `lang`, from bot.dialogue.crisis_help (staff not told: this is the channel's
+    own answer), or the fallback above."""
+    try:
+        from bot.dialogue.crisis_help import crisis_reply
+        return crisis_reply(hit, lang, staff_notified=False)
+    except Exception as error:  # noqa: BLE001 - ImportError included: the help must go out
+        logger.error("crisis help text unavailable (%s); the built-in one is sent", type(error).__name__)
+        return HELP_FALLBACK.get(lang, HELP_FALLBACK["fi"])
+
+
+def received_text(update: Update) -> str:
+    """What a citizen's update said, for the transcript of a flood recorded without a turn."""
+    message = update.effective_message
+    if update.callback_query is not None:
+        return f"[button {update.callback_query.data or ''}]"
+    if message is not None and (message.text is not None or message.caption is not None):
+        return message.text if message.text is not None else message.caption or ""
+    if message is not None and message.sticker is not None:
+        return "[sticker]"
+    return "[not text]"
 
 
 def updates_of(bot: Bot) -> str:
@@ -366,12 +530,20 @@ def file_url(base_url: str) -> str:
 def build_application(services: Services, *, token: str, base_url: str = "https://api.telegram.org/bot",
                       base_file_url: str | None = None, request: BaseRequest | None = None,
                       get_updates_request: BaseRequest | None = None, channel: TelegramChannel | None = None,
-                      turns: Turns | None = None, updater: bool = True) -> Application:
+                      turns: Turns | None = None, updater: bool = True, max_rate: float = MAX_RATE,
+                      chat_burst: float = BURST, chat_rate: float = RATE) -> Application:
     """The python-telegram-bot Application with this channel's handlers; nothing is started (post_init starts the
-    turn workers and the outbox job)."""
+    turn workers, the outbox job and the inbox).
+
+    Every update PTB receives goes through its `update_queue`, here a DurableQueue: stored in the database before
+    PTB confirms it to Telegram, then run from the store by the Inbox (telegram_inbox.py), one at a time per chat,
+    `chat_burst` turns at once and `chat_rate` a second after that. Sends go through AIORateLimiter: `max_rate`
+    messages a second in all, Telegram's 20 a minute in a group; a flood wait is handled by `send` itself."""
     channel = channel or TelegramChannel(services, turns=turns)
+    queue = DurableQueue()
     builder = (Application.builder().token(token).base_url(base_url).base_file_url(base_file_url or file_url(base_url))
-               .concurrent_updates(True).post_init(channel.post_init).post_stop(channel.post_stop))
+               .concurrent_updates(True).post_init(channel.post_init).post_stop(channel.post_stop)
+               .update_queue(queue).rate_limiter(AIORateLimiter(overall_max_rate=max_rate, max_retries=0)))
     if request is None:  # aiohttp: about half the CPU of PTB's default httpx a Bot API call (telegram_bench.py)
         request = AiohttpRequest(connection_pool_size=256)
         get_updates_request = get_updates_request or AiohttpRequest(connection_pool_size=1)
@@ -379,6 +551,13 @@ def build_application(services: Services, *, token: str, base_url: str = "https:
     if not updater:
         builder = builder.updater(None)
     application = builder.build()
+    inbox = Inbox(InboundStore(services.sessions, services.settings.database_url, services.clock),
+                  ChatGate(services.sessions.kw["bind"]), source=updates_of(application.bot), bot=application.bot,
+                  burst=chat_burst, rate=chat_rate)
+    inbox.process = application.process_update
+    inbox.on_receive, inbox.can_coalesce = channel.on_receive, channel.can_coalesce
+    inbox.record_received, inbox.flood_note = channel.record_received, channel.flood_note
+    channel.inbox = queue.inbox = inbox
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE  # never act in groups: others would read along
     application.add_handler(CommandHandler("start", channel.on_start, filters=private))
     application.add_handler(CommandHandler("unitgroup", channel.on_group_link, filters=filters.ChatType.GROUPS))

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
 from bot.channels.telegram import mark_blocked, render
+from bot.channels.telegram_inbox import job_lock
 from bot.channels.telegram_staff import StaffDesk
 from bot.conversation import forget_old_updates
 from bot.db.models import Handoff, Outbox
@@ -19,7 +21,7 @@ from bot.dialogue.models import Button, Reply
 from bot.handoff import relay
 from bot.handoff.escalation import escalate_due
 from bot.handoff.outbox import RETRACT, Dispatcher, PermanentSendError, forget_unretractable
-from bot.i18n import N_
+from bot.i18n import I18n, N_
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
@@ -37,7 +39,7 @@ CLOSED = N_("{name} has closed your case. If you need help again, just write her
 SIGNATURE = N_("– {name}, {unit}")
 RELAY_IN = N_("Case #{case}: the citizen writes:")
 RELAY_HINT = N_("Reply to this message to answer.")
-RELAY_CRISIS = N_("The crisis guard answered this message: the citizen was given 112 and the crisis line.")
+RELAY_CRISIS = N_("The crisis guard answered this message with emergency guidance.")
 ADDITION = N_("Case #{case}: the citizen added to their need:")
 WITHDRAWN = {
     "consent_withdrawn": N_("Case #{case}: the citizen withdrew their consent. The case is cancelled: do not contact "
@@ -46,6 +48,12 @@ WITHDRAWN = {
                        "about it, and delete any notes you made of it."),
 }
 RELAY_FAILED = N_("Case #{case}: your message could not be delivered, because the citizen has blocked the bot.")
+CRISIS_ALERT = N_("The bot has just given emergency guidance in the chat ({help}, in {language}, at {time}). "
+                  "The person's words and identity are not shown: they have not consented to it. "
+                  "If they call the lähitori, they may need help at once.")
+CRISIS_HELP = {"medical": N_("a medical emergency"), "suicidal": N_("thoughts of suicide"),
+               "poisoning": N_("a poisoning"), "violence": N_("violence")}
+LANGUAGE_NAMES = {"fi": N_("Finnish"), "sv": N_("Swedish")}
 
 
 class OutboxSender:
@@ -59,14 +67,12 @@ class OutboxSender:
             await self.retract(row)
             return
         try:
-            sent = []
             for text, markup in self.render(row):
                 message = await self.bot.send_message(row.recipient, text, parse_mode=ParseMode.HTML,
                                                       reply_markup=markup,
                                                       link_preview_options=LinkPreviewOptions(is_disabled=True))
-                sent.append(message.message_id)
-            if row.kind in CONTENT_KINDS and row.handoff_id is not None:
-                await asyncio.to_thread(self.desk.remember, row.recipient, {row.handoff_id: sent})
+                if row.kind in CONTENT_KINDS and row.handoff_id is not None:  # kept at once, piece by piece
+                    await asyncio.to_thread(self.desk.remember, row.recipient, {row.handoff_id: [message.message_id]})
         except Forbidden as error:
             if row.kind in CITIZEN_KINDS:
                 await asyncio.to_thread(self.citizen_blocked, row)
@@ -101,6 +107,11 @@ class OutboxSender:
             text = _(ADDITION).format(case=case) + "\n\n" + payload["text"]
         elif kind == "case_withdrawn":
             text = _(WITHDRAWN.get(payload.get("reason"), WITHDRAWN["consent_withdrawn"])).format(case=case)
+        elif kind == "crisis_alert":
+            at = datetime.fromisoformat(payload["at"]).astimezone(ZoneInfo(self.services.settings.timezone))
+            text = _(CRISIS_ALERT).format(help=_(CRISIS_HELP.get(payload.get("help"), CRISIS_HELP["medical"])),
+                                          language=_(LANGUAGE_NAMES.get(payload.get("citizen_lang"), "Finnish")),
+                                          time=I18n.time(at, lang))
         elif kind == "relay_failed":
             text = _(RELAY_FAILED).format(case=case)
         elif kind == "relay_out":
@@ -187,11 +198,15 @@ class OutboxWorker:
         """What is kept only for a while: update ids (redeliveries) and staff message ids (retraction)."""
         now = self.services.clock()
         with self.services.sessions.begin() as session:
+            if not job_lock(session, "forget"):  # another instance is at it
+                return
             forget_old_updates(session, now)
             forget_unretractable(session, now)
 
     def escalate(self) -> list[int]:
         settings = self.services.settings
         with self.services.sessions.begin() as session:
+            if not job_lock(session, "escalate"):  # another instance is at it
+                return []
             return escalate_due(session, now=self.services.clock(), tz=settings.timezone,
                                 claim_timeout=timedelta(hours=settings.claim_timeout_hours))

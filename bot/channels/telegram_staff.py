@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
-from bot.db.models import Coordinator, Handoff
+from bot.db.models import Coordinator, Handoff, StaffMessage
 from bot.db.session import worth_retrying
 from bot.handoff import staff
 from bot.handoff.audit import record
@@ -116,6 +116,7 @@ class StaffDesk:
         self.services = services
         self._linked: set[str] = set()
         self._read_at = float("-inf")
+        self._headers: list[re.Pattern[str]] | None = None
 
     # Which updates are the staff's -------------------------------------------------------------------------
 
@@ -138,14 +139,16 @@ class StaffDesk:
     # Handling -----------------------------------------------------------------------------------------------
 
     def handle(self, *, user_id: int, text: str | None = None, payload: str | None = None,
-               replied_to: str | None = None, lang_hint: str | None = None) -> StaffReply | None:
+               replied_to: str | None = None, lang_hint: str | None = None, replied_to_id: int | None = None,
+               replied_chat: int | None = None) -> StaffReply | None:
         """One staff update in one transaction; run again when the citizen's conversation changed meanwhile
         (a claim or a reply switches it to relay mode while the citizen may be writing) or the database dropped
         the connection."""
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 return self._handle(user_id=user_id, text=text, payload=payload, replied_to=replied_to,
-                                    lang_hint=lang_hint)
+                                    lang_hint=lang_hint, replied_to_id=replied_to_id,
+                                    replied_chat=user_id if replied_chat is None else replied_chat)
             except (StaleDataError, DBAPIError) as error:
                 if attempt == ATTEMPTS or not worth_retrying(error):
                     raise
@@ -153,7 +156,8 @@ class StaffDesk:
         return None
 
     def _handle(self, *, user_id: int, text: str | None, payload: str | None, replied_to: str | None,
-                lang_hint: str | None) -> StaffReply | None:
+                lang_hint: str | None, replied_to_id: int | None = None,
+                replied_chat: int | None = None) -> StaffReply | None:
         now = self.services.clock()
         with self.services.sessions.begin() as session:
             me = staff.coordinator_for_chat(session, chat_id=user_id)
@@ -172,12 +176,41 @@ class StaffDesk:
                 self.button(session, me, payload, reply, lang, now)
             elif name:
                 self.command(session, me, name, rest, reply, lang, now)
-            elif text is not None and (case := case_in(replied_to)) is not None:
+            elif text is not None and (case := self.case_replied(session, replied_chat if replied_chat is not None
+                                                                 else user_id, replied_to_id, replied_to)) is not None:
                 self.write(session, me, case, text, reply, lang, now)
             else:
                 reply.add(self._(lang, N_("To write to a citizen, reply to the case card or to their message, "
                                           "or use /reply 12 text.")) + "\n\n" + self._(lang, HELP))
             return reply
+
+    def case_replied(self, session: Session, chat_id: int, message_id: int | None, text: str | None) -> int | None:
+        """The case of the message a coordinator replied to: by its id, kept when the bot sent it (a card, a relayed
+        message or an addition, every piece of a long one); else by its first line when that is exactly one of the
+        bot's own headers ("Case #12: the citizen writes:"), never by a number in the citizen's words."""
+        if message_id is not None:
+            found = session.scalar(select(StaffMessage.handoff_id).limit(1).where(
+                StaffMessage.chat_id == str(chat_id), StaffMessage.message_id == message_id))
+            if found is not None:
+                return found
+        first = (text or "").split("\n", 1)[0].strip()
+        for pattern in self.headers():
+            if matched := pattern.fullmatch(first):
+                return int(matched.group(1))
+        return None
+
+    def headers(self) -> list[re.Pattern[str]]:
+        """The bot's own first lines of what it sends staff about a case, in fi and sv, as patterns."""
+        if self._headers is None:
+            from bot.channels.telegram_outbox import ADDITION, RELAY_IN
+
+            patterns = []
+            for lang in ("fi", "sv"):
+                for template in (RELAY_IN, ADDITION, *HEADERS.values()):
+                    words = re.escape(self._(lang, template)).replace(re.escape("{case}"), r"(\d{1,9})")
+                    patterns.append(re.compile(re.sub(r"\\\{\w+\\\}", ".+", words)))
+            self._headers = patterns
+        return self._headers
 
     def _(self, lang: str | None, message: str) -> str:
         known = lang if lang in ("fi", "sv") else "fi"

@@ -296,3 +296,20 @@ class StaffMessage(Base):
     chat_id: Mapped[str] = mapped_column(String(64))
     message_id: Mapped[int] = mapped_column(BigInteger)
     sent_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class InboundUpdate(Base):
+    """An incoming update (citizen or staff, any kind), stored before Telegram is told it arrived; handled from
+    here in the order of `id` within its chat, and deleted once its turn has committed. The payload (the update
+    as Telegram sent it) holds what people wrote and is encrypted."""
+
+    __tablename__ = "inbound_update"
+    __table_args__ = (UniqueConstraint("source", "update_id", name="uq_inbound_update_source_update"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # the order of arrival
+    source: Mapped[str] = mapped_column(String(40))  # whose update ids, as ProcessedUpdate.channel
+    update_id: Mapped[int] = mapped_column(BigInteger)
+    chat: Mapped[str] = mapped_column(String(64), index=True)  # the chat (or user) whose updates keep their order
+    payload: Mapped[str] = mapped_column(EncryptedText)
+    crisis_answered: Mapped[bool] = mapped_column(Boolean, default=False)  # help sent on receipt
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -5,7 +5,9 @@ transaction (pushing `next_attempt_at` forward by `lease`, with FOR UPDATE SKIP 
 outside any transaction, and marks each row sent in its own short transaction. A crash (or a lost database)
 between a successful send and that mark leaves the row unmarked: after the lease it is sent once more. Nothing
 else sends a row twice: a leased row is invisible to other dispatchers, and the mark is conditional on
-`sent_at IS NULL`. Keep `lease` well above the channel's send timeout, or a slow send may overlap a resend.
+`sent_at IS NULL`. The lease is short (LEASE, seconds), so a crashed sender's rows go out again soon; a dispatcher
+renews the lease of the rows it still holds before each send once RENEW_AFTER has passed, so every send starts
+with at least LEASE - RENEW_AFTER left: keep that above the channel's send timeout (Telegram: about 11 s).
 """
 from __future__ import annotations
 
@@ -27,6 +29,8 @@ from bot.db.models import Coordinator, Handoff, Outbox, StaffMessage, Unit
 logger = logging.getLogger(__name__)
 
 STAFF_CHANNEL = "telegram"
+LEASE = timedelta(seconds=30)  # how long leased rows are invisible to other dispatchers
+RENEW_AFTER = timedelta(seconds=10)  # a dispatcher renews the lease of its remaining rows after this long
 
 
 class PermanentSendError(Exception):
@@ -235,14 +239,20 @@ class Dispatcher:
 
     def __init__(self, sessions: sessionmaker[Session], *, send: Send, clock: Callable[[], datetime],
                  max_attempts: int = 60, backoff: Backoff = Backoff(), batch_size: int = 50,
-                 lease: timedelta = timedelta(minutes=5)) -> None:
+                 lease: timedelta = LEASE, renew_after: timedelta = RENEW_AFTER) -> None:
         self.sessions, self.send, self.clock = sessions, send, clock
         self.max_attempts, self.backoff, self.batch_size, self.lease = max_attempts, backoff, batch_size, lease
+        self.renew_after = renew_after
 
     async def run_once(self) -> DispatchReport:
         """Send every row due now, oldest first; database work runs in a thread, `send` on the loop."""
         report = DispatchReport()
-        for row in await asyncio.to_thread(self.lease_due):
+        rows = await asyncio.to_thread(self.lease_due)
+        leased_at = self.clock()
+        for index, row in enumerate(rows):
+            if self.clock() - leased_at >= self.renew_after:
+                await asyncio.to_thread(self.renew, [later.id for later in rows[index:]])
+                leased_at = self.clock()
             try:
                 result = self.send(row)
                 if inspect.isawaitable(result):
@@ -274,6 +284,14 @@ class Dispatcher:
                     leased.append(row)
             session.expunge_all()
         return leased
+
+    def renew(self, ids: list[int]) -> None:
+        """Push the lease of rows this dispatcher still holds (unsent) `lease` into the future again."""
+        now = self.clock()
+        with self.sessions() as session, session.begin():
+            session.execute(update(Outbox).where(Outbox.id.in_(ids), Outbox.sent_at.is_(None),
+                                                 Outbox.failed_at.is_(None))
+                            .values(next_attempt_at=now + self.lease).execution_options(synchronize_session=False))
 
     def mark_sent(self, row: Outbox) -> None:
         now = self.clock()

@@ -15,8 +15,16 @@ emulator unchanged, and patches only these gaps:
   answered here (`setMyCommands` is remembered per language so tests can read what was registered).
 - Client routes (/sendMessage, /sendCommand, /sendCallback) without `botToken`, or a command without
   `entities`, crash the emulator (an unhandled promise rejection): refused here with HTTP 400.
-- Redelivery: Telegram delivers an update again when the bot did not confirm it; the emulator never does.
-  POST /_front/redeliver {"token", "update_id"} queues an update already delivered to be delivered once more.
+- Redelivery: Telegram delivers an update again until the bot confirms it; the emulator hands out each update
+  once and ignores `offset`. The front keeps every update it handed to a poller until a getUpdates with a higher
+  `offset` confirms it, and hands the unconfirmed ones out again (first, in order) with every getUpdates that does
+  not: a bot killed before it confirmed gets them again when it polls anew. These count in `redelivered`, not in
+  `delivered`. POST /_front/redeliver {"token", "update_id"} queues an update already delivered to be delivered
+  once more (counted in `delivered`).
+- Two pollers: Telegram lets one getUpdates caller at a time have a bot's updates; a newer request terminates the
+  older one, which gets 409 Conflict. The front tells callers apart by their connection (python-telegram-bot polls
+  over a pool of one): a getUpdates from a new connection takes the token over, and the connections it took it from
+  are answered 409 Conflict from then on (a bot killed and started again simply takes over).
 - Outage: POST /_front/outage {"token", "down": true|false} (or `front.outage(token, down=...)`) makes the bot's
   sendMessage calls with that token answer HTTP 502 Bad Gateway, without reaching the emulator, until it is
   switched back; other methods (getUpdates, answerCallbackQuery, ...) keep working. The refused calls are kept
@@ -27,6 +35,10 @@ emulator unchanged, and patches only these gaps:
   emulator its own `/_front/hook/<token>` address instead, and relays each update, fixed as for getUpdates,
   to the bot with the header. The bot's public https address is reached the way a reverse proxy would:
   `front.reverse_proxy(public_prefix, local_prefix)` names where the bot listens. Redeliveries go the same way.
+  The emulator's update ids in webhook posts repeat across chats: the front numbers them 1, 2, 3... per bot, as
+  Telegram numbers a bot's updates. As Telegram does, a post the bot does not answer with 2xx (or cannot be reached for: killed, restarting) is
+  posted again, every 0.2 s, and the later updates of that bot wait behind it, in order; the caller of the first
+  attempt gets its answer (or 200 when it failed and the front retries on its own).
 
 Long polling is not emulated: the emulator answers getUpdates at once, so run the updater with a small
 poll_interval (0.05 s). Every Bot API call the bot makes is recorded in `Front.calls` as (method, params), and
@@ -34,6 +46,7 @@ the updates handed to the bot are counted per token (`delivered`, `delivered_ids
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 from collections import defaultdict
@@ -77,6 +90,14 @@ class Front:
         self.delivered_ids: dict[str, list[int]] = defaultdict(list)
         self._delivered: dict[tuple[str, int], dict] = {}
         self._redeliver: dict[str, list[dict]] = defaultdict(list)
+        self._unconfirmed: dict[str, list[dict]] = defaultdict(list)  # handed to a poller, no higher offset yet
+        self.redelivered: dict[str, int] = defaultdict(int)  # updates handed out again for want of confirmation
+        self._hooks: dict[str, list[tuple[dict, asyncio.Future]]] = defaultdict(list)  # webhook posts in order
+        self._posting: dict[str, asyncio.Task] = {}
+        self._hook_ids: dict[str, int] = defaultdict(int)  # the update ids the front gives webhook posts, per token
+        self._poller: dict[str, Any] = {}  # token -> the connection polling it
+        self._ousted: dict[str, set[Any]] = defaultdict(set)  # token -> connections a newer poller took over from
+        self.conflicts: dict[str, int] = defaultdict(int)
         self.down: set[str] = set()  # tokens whose sendMessage is refused with 502 (an outage)
         self.refused: list[tuple[str, dict[str, Any]]] = []
         self.webhooks: dict[str, tuple[str, str | None]] = {}  # token -> (the bot's public url, its secret)
@@ -94,6 +115,8 @@ class Front:
         return self.url
 
     async def stop(self) -> None:
+        for task in self._posting.values():
+            task.cancel()
         if self._server is not None:
             self._server.stop()
             await self._server.close_all_connections()
@@ -112,7 +135,7 @@ class Front:
         """Parameters of the calls of `method` the bot made (to one chat if given), in order."""
         return [p for m, p in self.calls if m == method and (chat_id is None or str(p.get("chat_id")) == str(chat_id))]
 
-    async def handle(self, path: str, body: bytes, content_type: str) -> tuple[int, Any]:
+    async def handle(self, path: str, body: bytes, content_type: str, peer: Any = None) -> tuple[int, Any]:
         if path == "_front/redeliver":
             request = json.loads(body)
             item = self._delivered[(request["token"], int(request["update_id"]))]
@@ -121,7 +144,11 @@ class Front:
             self._redeliver[request["token"]].append(item)
             return 200, {"ok": True, "result": True}
         if path.startswith("_front/hook/"):
-            return await self._relay(path.removeprefix("_front/hook/"), json.loads(body))
+            token = path.removeprefix("_front/hook/")
+            item = json.loads(body)
+            self._hook_ids[token] += 1
+            item["update_id"] = self._hook_ids[token]  # the emulator's own are not unique across chats
+            return await self._relay(token, item)
         if path == "_front/outage":
             request = json.loads(body)
             self.outage(request["token"], down=bool(request["down"]))
@@ -137,6 +164,14 @@ class Front:
             return await self._forward(path, body, content_type)
         token, _, method = path.removeprefix("bot").partition("/")
         params = self._params(body, content_type)
+        if method == "getUpdates" and peer is not None:
+            if peer in self._ousted[token]:
+                self.conflicts[token] += 1
+                return 409, {"ok": False, "error_code": 409, "description": "Conflict: terminated by other getUpdates "
+                             "request; make sure that only one bot instance is running"}
+            if self._poller.setdefault(token, peer) != peer:
+                self._ousted[token].add(self._poller[token])
+                self._poller[token] = peer
         if method == "sendMessage" and token in self.down:
             self.refused.append((method, params))
             return 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}
@@ -154,10 +189,10 @@ class Front:
             self.webhooks.pop(token, None)
         status, data = await self._forward(path, body, content_type)
         if isinstance(data, dict) and data.get("ok"):
-            self._patch(token, method, data)
+            self._patch(token, method, data, params)
         return status, data
 
-    def _patch(self, token: str, method: str, data: dict) -> None:
+    def _patch(self, token: str, method: str, data: dict, params: dict[str, Any]) -> None:
         result = data.get("result")
         if method == "getMe":
             result.update(is_bot=True, can_join_groups=False, can_read_all_group_messages=False,
@@ -167,8 +202,13 @@ class Front:
         elif method == "getUpdates":
             for item in result:
                 self._fix_update(token, item)
-            data["result"] = self._redeliver.pop(token, []) + result
-            self._count(token, data["result"])
+            offset = int(params.get("offset") or 0)
+            again = [item for item in self._unconfirmed[token] if item["update_id"] >= offset]
+            fresh = self._redeliver.pop(token, []) + result
+            self._unconfirmed[token] = again + [item for item in fresh if item not in again]
+            data["result"] = again + fresh
+            self.redelivered[token] += len(again)
+            self._count(token, fresh)
         elif isinstance(result, dict) and "message_id" in result:
             _fix_message(result)
 
@@ -185,15 +225,39 @@ class Front:
         self.delivered_ids[token] += [item["update_id"] for item in items]
 
     async def _relay(self, token: str, item: dict) -> tuple[int, Any]:
-        """Post one update to the bot's webhook as Telegram does; the bot's HTTP status is the answer."""
-        url, secret = self.webhooks[token]
-        public = next(prefix for prefix in self._proxied if url.startswith(prefix + "/"))
+        """Post one update to the bot's webhook as Telegram does, after the bot's earlier ones; the bot's HTTP
+        status is the answer (200 when the first attempt failed: the front goes on trying)."""
         if (token, item["update_id"]) not in self._delivered:
             self._fix_update(token, item)
         self._count(token, [item])
-        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
-        response = await self._client.post(self._proxied[public] + url[len(public):], json=item, headers=headers)
-        return response.status_code, {"ok": response.is_success}
+        answer: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._hooks[token].append((item, answer))
+        if token not in self._posting or self._posting[token].done():
+            self._posting[token] = asyncio.get_running_loop().create_task(self._post_all(token))
+        return await answer
+
+    async def _post_all(self, token: str) -> None:
+        queue = self._hooks[token]
+        while queue:
+            item, answer = queue[0]
+            url, secret = self.webhooks[token]
+            public = next(prefix for prefix in self._proxied if url.startswith(prefix + "/"))
+            headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+            try:
+                response = await self._client.post(self._proxied[public] + url[len(public):], json=item,
+                                                   headers=headers)
+                status = response.status_code
+            except httpx.HTTPError:
+                status = 0
+            if 200 <= status < 300 or status in (400, 403):  # refused for good: Telegram gives up too
+                queue.pop(0)
+                if not answer.done():
+                    answer.set_result((status, {"ok": 200 <= status < 300}))
+                continue
+            if not answer.done():
+                answer.set_result((200, {"ok": True, "retrying": True}))
+            self.redelivered[token] += 1
+            await asyncio.sleep(0.2)
 
     async def _forward(self, path: str, body: bytes, content_type: str) -> tuple[int, Any]:
         try:
@@ -217,7 +281,8 @@ class _Handler(tornado.web.RequestHandler):
         self.front = front
 
     async def post(self, path: str) -> None:
-        status, data = await self.front.handle(path, self.request.body, self.request.headers.get("Content-Type", ""))
+        status, data = await self.front.handle(path, self.request.body, self.request.headers.get("Content-Type", ""),
+                                               peer=self.request.connection.context.address)
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(data))
