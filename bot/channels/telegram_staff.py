@@ -379,7 +379,7 @@ class StaffDesk:
         lines = [_(HEADERS.get(header, HEADERS["card"])).format(case=case, **extra)]
         created = datetime.fromisoformat(card["created_at"])
         status = _(STATUS.get(card["status"], card["status"]))
-        waited = format_timedelta(now - created, granularity="minute", threshold=1.5, locale=lang)
+        waited = format_timedelta(now - created, granularity="minute", threshold=1.5, locale=I18n.locale(lang))
         lines.append(_("Status: {status}, waited {waited}").format(status=status, waited=waited)
                      if card["status"] == "new" else _("Status: {status}").format(status=status))
         if card.get("restricted"):
@@ -475,11 +475,11 @@ def parse_until(text: str, *, today: date) -> date | None:
 
 
 def stamp(value: datetime, lang: str, *, year: bool = False) -> str:
-    """'ti 24.11. 10.00' / 'tis 24.11 10:00' (with `year`: '24.11.2026 10.00'), in the language's own way."""
-    day = format_datetime(value, "d.M.yyyy" if year else "EEE d.M." if lang == "fi" else "EEE d.M", locale=lang)
+    """'ti 24.11. 10.00' / 'tis 24.11. 10.00' (with `year`: '24.11.2026 10.00'): Finland's format in both languages."""
+    day = format_datetime(value, "d.M.yyyy" if year else "EEE d.M.", locale=I18n.locale(lang))
     return f"{day} {I18n.time(value, lang)}"
 
 
 def day_text(value: date, lang: str) -> str:
     """'pe 5.12.2026' / 'fre 5.12.2026'."""
-    return format_date(value, "EEE d.M.yyyy", locale=lang)
+    return format_date(value, "EEE d.M.yyyy", locale=I18n.locale(lang))

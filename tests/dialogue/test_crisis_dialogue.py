@@ -2,6 +2,7 @@
 help numbers given when asked, "I already called 112" acknowledged, and staff shown a crisis while the unit is open."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -111,15 +112,24 @@ def test_already_called_112_is_acknowledged_and_the_need_goes_on(chat, services)
     assert "Haluatko, että palveluohjaaja ottaa sinuun yhteyttä" in chat.text  # the need went on to a card
 
 
-def test_a_crisis_in_opening_hours_is_shown_to_the_units_staff_and_the_citizen_is_told(settings, embedded_classifier):
+@contextmanager
+def with_staff_groups(settings, classifier, *, at: datetime):
+    """Services whose clock stands at `at` (Helsinki time) and whose units all have a staff group chat."""
     from bot.services import build
 
-    opened = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Europe/Helsinki")).astimezone(UTC)  # a Tuesday
-    services = build(settings, classifier=embedded_classifier, clock=lambda: opened)
+    services = build(settings, classifier=classifier, clock=lambda: at.astimezone(UTC))
     with make_sessionmaker(services.db).begin() as session:
         seed(session)
         session.execute(update(Unit).values(staff_chat_id="-100200"))
     try:
+        yield services
+    finally:
+        services.close()
+
+
+def test_a_crisis_in_opening_hours_is_shown_to_the_units_staff_and_the_citizen_is_told(settings, embedded_classifier):
+    opened = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Europe/Helsinki"))  # a Tuesday
+    with with_staff_groups(settings, embedded_classifier, at=opened) as services:
         chat = Chat(services, user="citizen-9")
         chat.start("fi")
         chat.say("haluan kuolla")
@@ -128,24 +138,15 @@ def test_a_crisis_in_opening_hours_is_shown_to_the_units_staff_and_the_citizen_i
             row = session.scalar(select(Outbox).where(Outbox.kind == "crisis_alert"))
             assert row is not None and row.recipient == "-100200"
             assert "kuolla" not in str(row.payload)  # no words of the citizen
-    finally:
-        services.close()
 
 
 def test_a_crisis_outside_opening_hours_says_nobody_is_reading_now(settings, embedded_classifier):
-    from bot.services import build
-
-    night = datetime(2026, 11, 24, 23, 30, tzinfo=ZoneInfo("Europe/Helsinki")).astimezone(UTC)
-    services = build(settings, classifier=embedded_classifier, clock=lambda: night)
-    with make_sessionmaker(services.db).begin() as session:
-        seed(session)
-        session.execute(update(Unit).values(staff_chat_id="-100200"))
-    try:
+    night = datetime(2026, 11, 24, 23, 30, tzinfo=ZoneInfo("Europe/Helsinki"))
+    with with_staff_groups(settings, embedded_classifier, at=night) as services:
         chat = Chat(services, user="citizen-10")
         chat.start("sv")
         chat.say("jag vill dö")
         assert "112" in chat.text and CRISIS_LINE_SV in chat.text
         with services.sessions() as session:
             assert session.scalar(select(Outbox).where(Outbox.kind == "crisis_alert")) is None
-    finally:
-        services.close()
+        assert "lähitorin työntekijöille" not in chat.text and "närtorgets personal" not in chat.text
