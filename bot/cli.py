@@ -138,16 +138,16 @@ def build_parser() -> argparse.ArgumentParser:
     try:
         from nlu.cli import register
     except ImportError:  # pragma: no cover - the NLU package is part of the project
-        register = None
-    if register is not None:
+        pass
+    else:
         nlu = sub.add_parser("nlu", help="intent classifier: train, predict, evaluate")
         register(nlu.add_subparsers(dest="nlu_command", required=True))
 
     try:
         from bot.channels.telegram_cli import register as register_run
     except ImportError:
-        register_run = None
-    if register_run is not None:
+        pass
+    else:
         register_run(sub)
     return parser
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -51,7 +51,8 @@ class Settings(BaseSettings):
 
     # None: 1 on SQLite (its writers take turns anyway), 2 on PostgreSQL (one turn's round trips overlap another's)
     turn_workers: int | None = Field(None, ge=0, le=64, alias="TURN_WORKERS")
-    # PostgreSQL: plain dialogue steps commit without waiting for the disk (bot.db.session.commit_without_waiting_for_disk)
+    # PostgreSQL: plain dialogue steps commit without waiting for the disk
+    # (bot.db.session.commit_without_waiting_for_disk)
     durable_steps: bool = Field(False, alias="DURABLE_STEPS")
 
     claim_timeout_hours: float = Field(2.0, gt=0, le=240, alias="CLAIM_TIMEOUT_HOURS")
@@ -103,7 +104,7 @@ def _describe(error: ValidationError) -> str:
     return f"configuration error: {env_name}: {message}"
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Read the settings or raise ConfigError with one line naming the variable."""
     try:
         settings = Settings(**overrides)
@@ -111,7 +112,8 @@ def load_settings(**overrides: object) -> Settings:
         raise ConfigError(_describe(error)) from None
     if settings.is_production:
         if settings.data_key is None or settings.data_key.get_secret_value().lower() in PLACEHOLDERS:
-            raise ConfigError("configuration error: DATA_KEY: required when APP_ENV=production (a Fernet key; see README)")
+            raise ConfigError("configuration error: DATA_KEY: required when APP_ENV=production "
+                              "(a Fernet key; see README)")
         if settings.database_url.startswith("sqlite"):
             logger.warning("APP_ENV=production with SQLite: PostgreSQL is the production database")
     return settings

@@ -5,8 +5,9 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import CursorResult, Table, bindparam, delete, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -37,7 +38,8 @@ RELAY_STATUS = N_("You are in contact with {who}. Write here and your message go
 CITIZEN_AND_CONVERSATION = (
     select(Citizen, Conversation).outerjoin(Conversation, Conversation.citizen_id == Citizen.id)
     .where(Citizen.channel == bindparam("channel"), Citizen.external_id == bindparam("external_id")))
-PROCESSED, TRANSCRIPT = ProcessedUpdate.__table__, MessageLog.__table__
+# (a mapped class's __table__ is a Table; SQLAlchemy types it as the wider FromClause)
+PROCESSED, TRANSCRIPT = cast(Table, ProcessedUpdate.__table__), cast(Table, MessageLog.__table__)
 # PostgreSQL: the update id is inserted by the same statement (a data-modifying WITH runs even when unreferenced),
 # a round trip fewer. SQLite has no INSERT in WITH, so there the insert goes first.
 MARK_PROCESSED = PROCESSED.insert().values(channel=bindparam("source"), update_id=bindparam("update_id"),
@@ -53,8 +55,9 @@ ENGINE_DIALOGS = {"addcase", "delete", "language"}  # system dialogs whose typed
 def forget_old_updates(session: Session, now: datetime) -> int:
     """Drop update ids older than KEEP_UPDATE_IDS; how many. Telegram redelivers an update for 24 hours at most,
     and after a week without updates it numbers them again from a random start."""
-    return session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < now - KEEP_UPDATE_IDS)
-                           .execution_options(synchronize_session=False)).rowcount
+    return cast(CursorResult[Any], session.execute(
+        delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < now - KEEP_UPDATE_IDS)
+        .execution_options(synchronize_session=False))).rowcount
 
 
 _CLAUSES = re.compile(r"(?<=[.!?;,])\s+|\s+(?=(?:mutta|mut|men|och|ja)\s)", re.IGNORECASE)
@@ -128,7 +131,8 @@ class TurnRunner:
                     return result
             except IntegrityError:
                 if update is not None and self._seen(update):
-                    return TurnResult(replies=[], lang=lang_hint or self.services.settings.default_language, duplicate=True)
+                    return TurnResult(replies=[], lang=lang_hint or self.services.settings.default_language,
+                                      duplicate=True)
                 logger.warning("conflicting insert while starting a conversation; retrying (%d)", attempt + 1)
             except (StaleDataError, DBAPIError) as error:  # after IntegrityError, a DBAPIError of its own
                 if not worth_retrying(error):
@@ -157,7 +161,8 @@ class TurnRunner:
         citizen, conversation = (row[0], row[1]) if row else (None, None)
         if citizen is None:
             language = turn.lang or (lang_hint if lang_hint in ("fi", "sv") else services.settings.default_language)
-            citizen = Citizen(channel=channel, external_id=external_id, language=language, created_at=now, last_seen_at=now)
+            citizen = Citizen(channel=channel, external_id=external_id, language=language, created_at=now,
+                              last_seen_at=now)
             session.add(citizen)
             session.flush()
         if set_lang in ("fi", "sv"):
@@ -165,7 +170,7 @@ class TurnRunner:
         if citizen.blocked_at is not None:
             citizen.blocked_at = None  # writing again means the bot is no longer blocked
         fresh = conversation is None
-        if fresh:
+        if conversation is None:
             state = services.engine.new_state(citizen.language)
             conversation = Conversation(citizen_id=citizen.id, flow=state.flow, step=state.step, slots={}, menu_id=0,
                                         mode="bot", created_at=now, updated_at=now)
@@ -256,7 +261,7 @@ class TurnRunner:
             actions.inbound_logged = True
             return [], ["relayed"]
         menu = turn.payload is not None and not dialog and not turn.payload.startswith(RATING)
-        if menu or start or (turn.is_command and system.parse(turn.text) in ("start", "human")):
+        if menu or start or (turn.is_command and system.parse(turn.text or "") in ("start", "human")):
             _ = lambda message: self.services.i18n.gettext(state.lang, message)  # noqa: E731
             who = case_holder(handoff.coordinator, handoff.unit, state.lang)
             return [Reply(text=_(RELAY_STATUS).format(who=who))], ["relay_status"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,7 +16,7 @@ ALL_TOPICS: list[str] = []  # empty = a generalist who takes every topic
 # Working hours within opening hours: about a working day when urgent, a week when soon, two weeks without hurry.
 REPLY_HOURS = {"urgent": 7, "soon": 35, "no_hurry": 70}
 
-UNITS = [
+UNITS: list[dict[str, Any]] = [
     dict(code="porvoo", name_fi="Porvoon lähitori (demo)", name_sv="Närtorget i Borgå (demo)",
          municipalities=["porvoo", "askola", "myrskyla", "pornainen", "pukkila"], languages=["fi", "sv"],
          phone="040 000 1001", address="Rauhankatu 20, Porvoo (demo)", opening_hours=WEEKDAYS_9_16,
@@ -31,7 +32,8 @@ UNITS = [
 ]
 
 # (unit, first, last, languages, topics, pair index within the unit list below)
-ELDERLY = ["home_support", "housing_services", "caregiver_support", "assistive_devices", "rehabilitation", "transport_service"]
+ELDERLY = ["home_support", "housing_services", "caregiver_support", "assistive_devices", "rehabilitation",
+           "transport_service"]
 SOCIAL = ["financial_support", "work_ability", "mental_health_substance", "family_services", "loneliness_activities"]
 GENERAL = ["health_services", "digital_support", "disability_services", "lahitori_info"]
 PEOPLE = [
@@ -66,7 +68,8 @@ def seed(session: Session) -> tuple[int, int]:
                                                           Coordinator.first_name == first))
         if person is None:
             person = Coordinator(unit_id=units[code].id, first_name=first, last_name=last, title_fi="palveluohjaaja",
-                                 title_sv="servicehandledare", languages=languages, topics=topics, active=True, is_demo=True)
+                                 title_sv="servicehandledare", languages=languages, topics=topics, active=True,
+                                 is_demo=True)
             session.add(person)
             people_added += 1
         people[(code, first)] = person

@@ -1,6 +1,7 @@
 """Babel catalogs per conversation language, and locale-aware dates, times and opening hours."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 import re
@@ -63,12 +64,12 @@ class I18n:
         return LOCALES.get(lang, LOCALES["fi"])
 
     @staticmethod
-    def time(value: time | datetime, lang: str) -> str:
+    def time(value: dt.time | datetime, lang: str) -> str:
         """'14.05' (both languages write the period in Finland)."""
         return format_time(value, "H.mm", locale=I18n.locale(lang))
 
     @staticmethod
-    def clock(value: time | datetime, lang: str) -> str:
+    def clock(value: dt.time | datetime, lang: str) -> str:
         """'klo 14.05' / 'kl. 14.05'."""
         return f"{'kl.' if lang == 'sv' else 'klo'} {I18n.time(value, lang)}"
 

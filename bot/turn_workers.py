@@ -32,7 +32,7 @@ from typing import Any, Protocol
 from bot import logs
 from bot.config import ConfigError, Settings
 from bot.conversation import TurnResult, TurnRunner
-from nlu.types import Prediction
+from nlu.types import Classifier, Prediction
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ class ProcessTurns:
     A worker that exits is replaced; the turns it had fail with TurnFailed."""
 
     def __init__(self, settings: Settings, processes: int, *,
-                 classifier: Callable[[], object] | None = None) -> None:
+                 classifier: Callable[[], Classifier] | None = None) -> None:
         if processes < 1:
             raise ValueError("processes must be at least 1")
         self.settings, self.processes, self.classifier = settings, processes, classifier
@@ -255,7 +255,7 @@ async def _read(reader: asyncio.StreamReader) -> Any:
 
 # The worker's side ----------------------------------------------------------------------------------------------
 
-def serve(sock: socket.socket, settings: Settings, classifier: Callable[[], object] | None, log_level: int) -> None:
+def serve(sock: socket.socket, settings: Settings, classifier: Callable[[], Classifier] | None, log_level: int) -> None:
     """A worker process: build the services, answer READY (or the one line saying why not), then run turns one at
     a time until the bot closes the pipe."""
     from bot.db.session import NotMigrated
@@ -280,6 +280,7 @@ def serve(sock: socket.socket, settings: Settings, classifier: Callable[[], obje
             if len(header) < FRAME.size or len(body) < length:
                 break  # the bot went away mid-request
             request_id, request = pickle.loads(body)
+            reply: tuple[Any, bool, TurnResult | str]  # the turn's result, or the name of the error
             try:
                 reply = (request_id, True, runner.handle(**request))
             except Exception as error:  # noqa: BLE001 - reported to the bot, which tells the citizen

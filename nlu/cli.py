@@ -9,8 +9,12 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nlu.data_io import LANGS, DataError, load_heldout, load_training
+
+if TYPE_CHECKING:
+    from nlu.types import Classifier
 
 logger = logging.getLogger(__name__)
 
@@ -149,7 +153,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         report = cross_validate(training, folds=args.folds, name="embedded (cv)")
         print(format_reports([report], title=f"{args.folds}-fold cross-validation on {args.data_dir}"))
         print()
-    columns = [("embedded", EmbeddedClassifier(train_examples(training)))]
+    columns: list[tuple[str, Classifier]] = [("embedded", EmbeddedClassifier(train_examples(training)))]
     rasa = None
     if args.rasa_url:
         from nlu.rasa_http import RasaClassifier

@@ -46,7 +46,7 @@ def lang_of(path: Path) -> str:
     head = re.split(r"[_\-.]", path.stem, maxsplit=1)[0].lower()
     if head not in LANGS:
         raise DataError(path=path, line=1, message=f"cannot tell the language from the file name; "
-                        f"name it {' or '.join(l + '.yml' for l in LANGS)} (or fi_*.yml, sv_*.yml)")
+                        f"name it {' or '.join(lang + '.yml' for lang in LANGS)} (or fi_*.yml, sv_*.yml)")
     return head
 
 

@@ -120,7 +120,7 @@ class EmbeddedModel:
         return path
 
     @classmethod
-    def load(cls, path: Path = DEFAULT_MODEL_PATH) -> "EmbeddedModel":
+    def load(cls, path: Path = DEFAULT_MODEL_PATH) -> EmbeddedModel:
         """Read a model written by `save`; ValueError if it is of another format."""
         state = joblib.load(Path(path))
         if not isinstance(state, dict) or state.pop("format", None) != FORMAT_VERSION:

@@ -153,7 +153,7 @@ def _out_of_fold_scores(*, texts: list[str], labels: np.ndarray, strata: list[st
         fold_scores = np.full((len(batch), len(classes)), -10.0)  # an intent absent from the fold never wins
         fold_scores[:, columns] = svm.decision_function(_transform(vectorizers, batch))
         scores[test_idx] = fold_scores[:len(test_idx)]
-        filled = Counter()
+        filled: Counter[int] = Counter()
         for owner, row in zip(owners, fold_scores[len(test_idx):], strict=True):
             request_scores[owner][filled[owner]] = row
             filled[owner] += 1

@@ -89,11 +89,11 @@ class Report:
     def confusions(self, *, top: int = 10, raw: bool = True) -> list[tuple[tuple[str, str], int]]:
         """The most frequent (true, predicted) pairs among mistakes."""
         guess = self.raw if raw else self.predicted
-        return Counter((t, g) for t, g in zip(self.truth, guess) if t != g).most_common(top)
+        return Counter((t, g) for t, g in zip(self.truth, guess, strict=True) if t != g).most_common(top)
 
     def crisis_recall(self) -> float:
         """Share of crisis examples whose top-1 intent before the fallback is crisis."""
-        hits = [r == "crisis" for t, r in zip(self.truth, self.raw) if t == "crisis"]
+        hits = [r == "crisis" for t, r in zip(self.truth, self.raw, strict=True) if t == "crisis"]
         return float(np.mean(hits)) if hits else float("nan")
 
 

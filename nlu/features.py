@@ -107,4 +107,4 @@ def char_ngrams(text: str) -> list[str]:
 def word_ngrams(text: str) -> list[str]:
     """Word unigrams and bigrams of prepared text, each word cut to PREFIX_CHARS letters."""
     words = [word[:PREFIX_CHARS] for word in tokens(text)]
-    return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]

@@ -19,7 +19,7 @@ __all__ = ["GUARD_DIR", "crisis_examples", "guard_figures", "load_set"]
 ROOT = Path(__file__).resolve().parents[1]
 GUARD_DIR = ROOT / "nlu" / "guard"
 DATA_DIRS = (ROOT / "nlu" / "data", ROOT / "nlu" / "heldout")
-CONTEXTS = ("free", "choice", "slot")
+CONTEXTS: tuple[crisis.Expects, ...] = ("free", "choice", "slot")
 
 
 def load_set(name: str, guard_dir: Path = GUARD_DIR) -> list[tuple[str, str, str | None]]:

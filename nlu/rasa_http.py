@@ -105,7 +105,7 @@ class RasaClassifier:
         """Close the kept-open HTTP connection pool."""
         self._client.close()
 
-    def __enter__(self) -> "RasaClassifier":
+    def __enter__(self) -> RasaClassifier:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -7,6 +7,7 @@ from typing import Protocol
 
 import yaml
 
+
 @dataclass(frozen=True, slots=True)
 class Prediction:
     """What a backend says about one message; `intent` is always a contract name."""
@@ -19,7 +20,7 @@ class Prediction:
     extra: dict = field(default_factory=dict, compare=False)
 
     @classmethod
-    def nothing(cls, *, lang: str | None = None, backend: str = "none") -> "Prediction":
+    def nothing(cls, *, lang: str | None = None, backend: str = "none") -> Prediction:
         """No usable prediction (empty text, backend down): treated as out of scope."""
         return cls(intent="out_of_scope", confidence=0.0, lang=lang, backend=backend)
 

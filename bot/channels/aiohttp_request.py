@@ -2,8 +2,6 @@
 less CPU a call, which is where a busy bot spends most of its time (sendMessage, answerCallbackQuery)."""
 from __future__ import annotations
 
-import asyncio
-
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
@@ -34,7 +32,8 @@ class AiohttpRequest(BaseRequest):
         self._session = None
 
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
-                         read_timeout: object = BaseRequest.DEFAULT_NONE, write_timeout: object = BaseRequest.DEFAULT_NONE,  # noqa: ARG002
+                         read_timeout: object = BaseRequest.DEFAULT_NONE,
+                         write_timeout: object = BaseRequest.DEFAULT_NONE,  # noqa: ARG002
                          connect_timeout: object = BaseRequest.DEFAULT_NONE,
                          pool_timeout: object = BaseRequest.DEFAULT_NONE) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
@@ -44,8 +43,8 @@ class AiohttpRequest(BaseRequest):
             return self._defaults[name] if isinstance(value, DefaultValue) else value  # type: ignore[return-value]
 
         # aiohttp has no write timeout of its own: a stalled upload ends at the read timeout of its answer.
-        timeout = aiohttp.ClientTimeout(sock_connect=pick(connect_timeout, "connect"), connect=pick(pool_timeout, "pool"),
-                                        sock_read=pick(read_timeout, "read"))
+        timeout = aiohttp.ClientTimeout(sock_connect=pick(connect_timeout, "connect"),
+                                        connect=pick(pool_timeout, "pool"), sock_read=pick(read_timeout, "read"))
         data: aiohttp.FormData | dict[str, str] | None = None
         if request_data is not None:
             if request_data.contains_files:
@@ -60,7 +59,7 @@ class AiohttpRequest(BaseRequest):
         try:
             async with self._session.request(method, url, data=data, timeout=timeout) as response:
                 return response.status, await response.read()
-        except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as error:
+        except (TimeoutError, aiohttp.ServerTimeoutError) as error:
             raise TimedOut from error
         except aiohttp.ClientError as error:
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error

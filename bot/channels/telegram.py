@@ -11,15 +11,23 @@ import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
-from telegram import (Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update, User)
+from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update, User
 from telegram.constants import ChatType, MessageLimit, ParseMode
 from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import (AIORateLimiter, Application, CallbackQueryHandler, CommandHandler, ContextTypes,
-                          MessageHandler, filters)
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 from telegram.request import BaseRequest
 from telegram.warnings import PTBDeprecationWarning
 
@@ -35,6 +43,9 @@ from bot.handoff.audit import record
 from bot.i18n import N_
 from bot.services import Services
 from bot.turn_workers import ThreadTurns, Turns
+
+if TYPE_CHECKING:
+    from bot.channels.telegram_outbox import OutboxWorker
 
 logger = logging.getLogger(__name__)
 
@@ -175,7 +186,7 @@ class TelegramChannel:
         self.turns = turns or ThreadTurns(runner or TurnRunner(services))
         self.locks, self.attempts, self.backoff, self.sleep = ChatLocks(), attempts, backoff, sleep
         self.desk = StaffDesk(services)
-        self.worker = None  # the outbox job, started in post_init
+        self.worker: OutboxWorker | None = None  # the outbox job, started in post_init
         self.inbox: Inbox | None = None  # set by build_application
         self.langs: dict[str, str] = {}  # chat -> the citizen's language, as the last turn left it (a cache)
         self._help: dict[int, asyncio.Task[bool]] = {}  # update id -> the crisis help sent on receipt
@@ -188,6 +199,8 @@ class TelegramChannel:
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
+        if message is None:  # the handler's filters pass messages only
+            return
         text = message.text if message.text is not None else message.caption
         replied = message.reply_to_message
         if not await self.staff(update, context, text=text,
@@ -198,11 +211,15 @@ class TelegramChannel:
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Voice, stickers, photos without a caption...: a short answer in words, the state does not move."""
         chat = update.effective_chat
+        if chat is None:  # the handler's filters pass private chats' messages only
+            return
         lang = await asyncio.to_thread(self.language_of, chat.id, lang_of(update.effective_user))
         await self.send_replies(context.bot, chat.id, [Reply(text=self.services.i18n.gettext(lang, NOT_TEXT))])
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
+        if query is None:  # the handler passes callback queries only
+            return
         payload = query.data or ""
         if await self.staff(update, context, payload=payload):
             return
@@ -233,7 +250,8 @@ class TelegramChannel:
         if query is not None:
             with contextlib.suppress(TelegramError):
                 await query.answer(answer.note[:190] if answer.note else None)
-            if query.message is not None and update.effective_chat.type == ChatType.PRIVATE:
+            if (query.message is not None and update.effective_chat is not None
+                    and update.effective_chat.type == ChatType.PRIVATE):
                 with contextlib.suppress(TelegramError):  # the old card's buttons are spent
                     await query.edit_message_reply_markup(reply_markup=None)
         replies = [Reply(text=text, buttons=tuple(Button(label, data) for label, data in buttons))
@@ -254,7 +272,7 @@ class TelegramChannel:
         user, chat = update.effective_user, update.effective_chat
         if user is None or chat is None:
             return
-        off = bool(context.args) and context.args[0].lower() in ("off", "pois", "av")
+        off = bool(context.args and context.args[0].lower() in ("off", "pois", "av"))
         answer = await asyncio.to_thread(self.desk.link_group, user_id=user.id, chat_id=chat.id, off=off)
         if answer is not None:
             await self.send_replies(context.bot, answer.chat_id, [Reply(text=text) for text, _ in answer.messages])

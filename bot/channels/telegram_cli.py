@@ -30,7 +30,8 @@ def check_token(settings: Settings) -> str:
     """The token, or ConfigError naming TELEGRAM_TOKEN; the token itself is never printed."""
     token = settings.telegram_token.get_secret_value().strip() if settings.telegram_token else ""
     if not token:
-        raise ConfigError("configuration error: TELEGRAM_TOKEN: not set (the token @BotFather gave, like 123456:ABC...)")
+        raise ConfigError("configuration error: TELEGRAM_TOKEN: not set "
+                          "(the token @BotFather gave, like 123456:ABC...)")
     if not TOKEN.fullmatch(token):
         raise ConfigError("configuration error: TELEGRAM_TOKEN: does not look like a bot token "
                           "(digits, a colon and at least 35 letters, digits, _ or -)")

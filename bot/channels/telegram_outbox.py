@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import Bot, LinkPreviewOptions
@@ -18,10 +19,11 @@ from bot.channels.telegram_staff import StaffDesk
 from bot.conversation import forget_old_updates
 from bot.db.models import Handoff, Outbox
 from bot.dialogue.models import Button, Reply
+from bot.flowspec.schema import FeedbackStep
 from bot.handoff import relay
 from bot.handoff.escalation import escalate_due
 from bot.handoff.outbox import RETRACT, Dispatcher, PermanentSendError, forget_unretractable
-from bot.i18n import I18n, N_
+from bot.i18n import N_, I18n
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
@@ -56,6 +58,12 @@ CRISIS_HELP = {"medical": N_("a medical emergency"), "suicidal": N_("thoughts of
 LANGUAGE_NAMES = {"fi": N_("Finnish"), "sv": N_("Swedish")}
 
 
+def _payload(row: Outbox) -> dict[str, Any]:
+    """The content of a row being sent (cleared only once the row is sent or given up)."""
+    assert row.payload is not None, f"outbox {row.id} has no payload"
+    return row.payload
+
+
 class OutboxSender:
     """The dispatcher's `send`: one outbox row as Telegram messages; a block or a bad chat is permanent."""
 
@@ -85,15 +93,15 @@ class OutboxSender:
 
     async def retract(self, row: Outbox) -> None:
         """Delete earlier staff messages about a withdrawn case; one already gone or too old is passed over."""
-        for message_id in row.payload.get("messages", []):
+        for message_id in _payload(row).get("messages", []):
             try:
                 await self.bot.delete_message(row.recipient, message_id)
             except (BadRequest, Forbidden) as error:
                 logger.info("staff message not deleted (outbox %d): %s", row.id, type(error).__name__)
 
     def render(self, row: Outbox) -> list:
-        payload, kind = row.payload, row.kind
-        lang = payload.get("lang") if payload.get("lang") in ("fi", "sv") else "fi"
+        payload, kind = _payload(row), row.kind
+        lang = "sv" if payload.get("lang") == "sv" else "fi"
         _ = lambda message: self.services.i18n.gettext(lang, message)  # noqa: E731
         case = payload.get("handoff_id")
         buttons: list[tuple[str, str]] = []
@@ -106,11 +114,11 @@ class OutboxSender:
         elif kind == "case_addition":
             text = _(ADDITION).format(case=case) + "\n\n" + payload["text"]
         elif kind == "case_withdrawn":
-            text = _(WITHDRAWN.get(payload.get("reason"), WITHDRAWN["consent_withdrawn"])).format(case=case)
+            text = _(WITHDRAWN.get(payload.get("reason") or "", WITHDRAWN["consent_withdrawn"])).format(case=case)
         elif kind == "crisis_alert":
             at = datetime.fromisoformat(payload["at"]).astimezone(ZoneInfo(self.services.settings.timezone))
-            text = _(CRISIS_ALERT).format(help=_(CRISIS_HELP.get(payload.get("help"), CRISIS_HELP["medical"])),
-                                          language=_(LANGUAGE_NAMES.get(payload.get("citizen_lang"), "Finnish")),
+            text = _(CRISIS_ALERT).format(help=_(CRISIS_HELP.get(payload.get("help") or "", CRISIS_HELP["medical"])),
+                                          language=_(LANGUAGE_NAMES.get(payload.get("citizen_lang") or "", "Finnish")),
                                           time=I18n.time(at, lang))
         elif kind == "relay_failed":
             text = _(RELAY_FAILED).format(case=case)
@@ -138,6 +146,7 @@ class OutboxSender:
         if where is None:
             return text, []
         step = flows.step(*where)
+        assert isinstance(step, FeedbackStep)  # `feedback` finds a step of kind "feedback"
         case = payload["handoff_id"]
         return text + "\n\n" + step.text.get(lang), [(str(n), f"fb:{case}:{n}") for n in range(1, 6)]
 
@@ -146,7 +155,7 @@ class OutboxSender:
         now = self.services.clock()
         with self.services.sessions.begin() as session:
             mark_blocked(session, row.recipient, now=now)
-            handoff = session.get(Handoff, row.payload.get("handoff_id") or 0)
+            handoff = session.get(Handoff, _payload(row).get("handoff_id") or 0)
             if row.kind == "relay_out" and handoff is not None:
                 relay.to_staff(session, handoff, kind="relay_failed", dedupe_key=f"relay_failed:{row.id}", now=now)
         logger.info("a citizen has blocked the bot (outbox %d)", row.id)

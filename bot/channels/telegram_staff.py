@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_timedelta
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.db.models import Coordinator, Handoff, StaffMessage
@@ -163,7 +163,8 @@ class StaffDesk:
             me = staff.coordinator_for_chat(session, chat_id=user_id)
             name, rest = command_of(text) if text and text.startswith("/") else ("", "")
             if name == "link":
-                return self.link(session, user_id=user_id, code=rest, lang=staff_language(me) if me else lang_hint, now=now)
+                return self.link(session, user_id=user_id, code=rest, lang=staff_language(me) if me else lang_hint,
+                                 now=now)
             if me is None:
                 if payload is not None and payload.startswith(BUTTON) or name in STAFF_ONLY:
                     record(session, actor=f"chat:{user_id}"[:48], action="staff_command_refused", at=now,
@@ -390,7 +391,7 @@ class StaffDesk:
             lines.append(_("In their own words:") + "\n“" + (card.get("description") or "–") + "”")
             facts = [_("For: {whom}").format(whom=_(FOR_WHOM.get(card.get("for_whom") or "", "–")) or "–"),
                      _("Municipality: {municipality}").format(municipality=self.answer("municipality", card, lang)),
-                     _("Language: {language}").format(language=_(LANGUAGE.get(card.get("language"), "–")))]
+                     _("Language: {language}").format(language=_(LANGUAGE.get(card.get("language") or "", "–")))]
             if card.get("urgency"):
                 facts.append(_("Urgency: {urgency}").format(urgency=self.answer("urgency", card, lang)))
             lines.append(" · ".join(facts))

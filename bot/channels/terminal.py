@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from typing import TextIO
 
 from bot.conversation import TurnResult, TurnRunner
@@ -47,7 +46,8 @@ class TerminalChat:
     def send(self, line: str) -> TurnResult:
         button = pick_button(line, self.buttons) if self.buttons else None
         if button is not None:
-            result = self.runner.handle(channel=CHANNEL, external_id=self.user, payload=button.payload, lang_hint=self.lang)
+            result = self.runner.handle(channel=CHANNEL, external_id=self.user, payload=button.payload,
+                                        lang_hint=self.lang)
         else:
             result = self.runner.handle(channel=CHANNEL, external_id=self.user, text=line, lang_hint=self.lang)
         if result.replies and not any(r.buttons for r in result.replies):

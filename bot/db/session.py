@@ -6,6 +6,7 @@ import logging
 import os
 import threading
 from pathlib import Path
+from typing import TextIO, cast
 
 from alembic import command
 from alembic.config import Config
@@ -13,16 +14,19 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 from sqlalchemy.sql.dml import Delete, Insert, UpdateBase
 from sqlalchemy.sql.elements import TextClause
-from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql.expression import TableClause
 
 try:
     import fcntl
 except ImportError:  # not POSIX: one process only, the thread lock is enough
-    fcntl = None
+    HAVE_FLOCK = False
+else:
+    HAVE_FLOCK = True
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +86,8 @@ def _forget_writes(connection) -> None:  # noqa: ANN001
 def _note_write(connection, clause, *_args) -> None:  # noqa: ANN001
     if isinstance(clause, UpdateBase):
         kind = "insert" if isinstance(clause, Insert) else "delete" if isinstance(clause, Delete) else "update"
-        connection.info.setdefault(WRITES, set()).add((kind, clause.table.name))
+        # the project's statements write to tables (SQLAlchemy also allows an alias or a join)
+        connection.info.setdefault(WRITES, set()).add((kind, cast(TableClause, clause.table).name))
     elif isinstance(clause, (TextClause, ExecutableDDLElement)):
         connection.info.setdefault(WRITES, set()).add(("sql", ""))
 
@@ -142,11 +147,11 @@ class WriterLock:
         self._thread = threading.Lock()
         database = make_url(url).database if url.startswith("sqlite") else None
         self.path = Path(f"{database}.turns.lock") if database and database != ":memory:" else None
-        self._file = None  # opened in the process that uses it (a worker builds its own lock)
+        self._file: TextIO | None = None  # opened in the process that uses it (a worker builds its own lock)
 
     def __enter__(self) -> WriterLock:
         self._thread.acquire()
-        if self.path is not None and fcntl is not None:
+        if self.path is not None and HAVE_FLOCK:
             try:
                 if self._file is None:
                     self._file = open(self.path, "a")  # noqa: SIM115 - held for the life of the process

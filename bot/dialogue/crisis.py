@@ -13,7 +13,7 @@ from nlu.types import Prediction
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CATEGORIES", "CLASSIFIER_MIN_CONFIDENCE", "CrisisHit", "GuardContext", "HELP_KINDS", "HELP_OF",
+__all__ = ["CATEGORIES", "CLASSIFIER_MIN_CONFIDENCE", "CrisisHit", "Expects", "GuardContext", "HELP_KINDS", "HELP_OF",
            "PATTERNS", "acknowledge_instead", "already_called", "check", "classifier_alarm", "crisis_score",
            "help_request", "prepare"]
 
@@ -47,11 +47,15 @@ _ALSO = {"lethal_dose": "poisoning", "overdose": "suicidal"}
 CATEGORIES = frozenset(HELP_OF) - {"crisis"}
 
 
+# What a conversation step waits for (GuardContext.expects)
+Expects = Literal["free", "choice", "slot"]
+
+
 @dataclass(frozen=True)
 class GuardContext:
     """What the conversation step waits for: open text, a button, or a short typed answer (phone, time)."""
 
-    expects: Literal["free", "choice", "slot"] = "free"
+    expects: Expects = "free"
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +106,8 @@ _SPACED = re.compile(r"(?<![^\W_])[^\W_]([ .\-_*·•/+~])(?:[^\W_]\1)+[^\W_](?!
 _COMPACT = re.compile(r"itsemurh|itsetuho|halua?u?nkuol|haluaisinkuol|tapanit[st]e|enjaksaelaa|enhaluaelaa|"
                       r"sjalvmord|villdo|talivetavmig|tarlivetavmig|dodamigsjalv|overdos|yliannos")
 # Cyrillic and Greek letters that look like Latin ones (after lowercasing)
-_HOMOGLYPHS = str.maketrans({**dict(zip("аеорсухіјѕԁԛԝкмтнвёїӓӧ", "aeopcyxijsdqwkmthbeiäö")),
-                             **dict(zip("αοεικνρτυχμβ", "aoeikvptuxub"))})
+_HOMOGLYPHS = str.maketrans({**dict(zip("аеорсухіјѕԁԛԝкмтнвёїӓӧ", "aeopcyxijsdqwkmthbeiäö", strict=True)),
+                             **dict(zip("αοεικνρτυχμβ", "aoeikvptuxub", strict=True))})
 _LEET = (str.maketrans("013457@$", "oieastas"), str.maketrans("013457@$", "oleastas"))  # 1 is i, or l
 # A word of letters and look-alike digits only, with both: "h4luan", "1tsemurha", "$elf" (not "84-vuotias", "112")
 _LEET_TOKEN = re.compile(r"(?<![\w@$])[^\W\d_@$]*(?:[^\W\d_][013457@$]|[013457@$][^\W\d_])[^\W\d_013457@$]*"
@@ -130,7 +134,7 @@ def prepare(text: str) -> str:
     return _finish(_base(text or ""), r"\1\1")[0]
 
 
-def _leet(text: str, table: dict[int, str]) -> str:
+def _leet(text: str, table: dict[int, int]) -> str:
     """1→i (or l), 3→e, 4→a, 0→o, 5→s, 7→t, @→a, $→s in words that also have letters (112 stays 112)."""
     return _LEET_TOKEN.sub(lambda m: m.group().translate(table), text)
 

@@ -6,16 +6,26 @@ import string
 from typing import Any
 
 from bot.dialogue import listening, system, typed
+from bot.dialogue.crisis import Expects
 from bot.dialogue.models import Button, Outcome, Reply, State, Turn
 from bot.dialogue.ports import Actions, OutOfArea, Proposal
 from bot.dialogue.render import Renderer, fold
 from bot.dialogue.validators import has_letters_or_digits, parse_phone, yes_no
 from bot.flowspec.registry import FlowRegistry, FlowSet
 from bot.flowspec.schema import (
-    AskStep, ChoiceStep, ConsentStep, FeedbackStep, HandoffStep, InfoStep, MessageStep, Step, SummaryStep, TopicStep,
+    AskStep,
+    ChoiceStep,
+    ConsentStep,
+    FeedbackStep,
+    HandoffStep,
+    InfoStep,
+    MessageStep,
+    Step,
+    SummaryStep,
+    TopicStep,
 )
 from bot.i18n import I18n
-from nlu.types import Prediction, SERVICE_TOPICS
+from nlu.types import SERVICE_TOPICS, Prediction
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +49,7 @@ class Engine:
         flow, step = self.registry.current().idle
         return State(flow=flow, step=step, lang=lang)
 
-    def expects(self, state: State) -> str:
+    def expects(self, state: State) -> Expects:
         """What the conversation waits for, for the crisis guard's context: "choice" (buttons, yes or no),
         "slot" (a short typed answer: a phone number, a time) or "free" (the citizen's own words)."""
         if state.mode == "relay":
@@ -98,7 +108,9 @@ class Engine:
         if not comment:
             actions.record_feedback(score=score, comment=None, topic=topic, handoff_id=handoff_id)
             run.events.append("feedback")
-            run.say(run.fmt(run.flows.step(*where).thanks.get(run.s.lang)))
+            feedback = run.flows.step(*where)
+            assert isinstance(feedback, FeedbackStep)  # `feedback` finds a step of kind "feedback"
+            run.say(run.fmt(feedback.thanks.get(run.s.lang)))
             return run.outcome()
         run.s.flow, run.s.step = where
         run.s.slots = {"topic": topic, "_fb_score": score, "_fb_handoff": handoff_id}
@@ -222,7 +234,8 @@ class _Run:
             self.prompt_consent(step)
         elif isinstance(step, FeedbackStep):
             if self.s.slots.get("_fb_score") is None:
-                self.say(self.fmt(step.text.get(lang)), [(str(n), str(n)) for n in range(1, 6)] + [(self._("Skip"), "skip")])
+                self.say(self.fmt(step.text.get(lang)),
+                         [(str(n), str(n)) for n in range(1, 6)] + [(self._("Skip"), "skip")])
             else:
                 self.say(self.fmt(step.comment_text.get(lang)), [(self._("Skip"), "skip")])
 
@@ -363,8 +376,8 @@ class _Run:
         if resume and answered:
             flow_id, step_id = self.flows.resolve(next_ref, self.s.flow)
             target = self.flows.step(flow_id, step_id)
-            needed = isinstance(target, AskStep) and (not target.optional or target.validate_as == "phone")
-            missing = needed and not self.s.slots.get(target.slot)
+            missing = (isinstance(target, AskStep) and (not target.optional or target.validate_as == "phone")
+                       and not self.s.slots.get(target.slot))
             if not missing:
                 self.s.slots.pop("_resume", None)
                 self.go(*self.flows.resolve(resume, self.s.flow))
@@ -387,7 +400,8 @@ class _Run:
         elif step.validate_as == "non_empty":
             value = text if len(text.strip()) >= 2 else None
         if value is None:
-            self.say(self.fmt(step.error.get(self.s.lang)) if step.error else self._("Please check your answer and write it again."))
+            self.say(self.fmt(step.error.get(self.s.lang)) if step.error
+                     else self._("Please check your answer and write it again."))
             self.events.append("invalid_answer")
             return
         self.s.slots[step.slot] = value
@@ -529,8 +543,9 @@ class _Run:
         return {"unit": unit.name, "unit_phone": unit.phone, "unit_hours": unit.hours, "unit_address": unit.address}
 
     def proposal_vars(self, proposal: Proposal) -> dict[str, str | None]:
-        return {"coordinator": proposal.coordinator, "title": proposal.title, "pair": proposal.pair or proposal.unit.name,
-                "unit": proposal.unit.name, "unit_phone": proposal.unit.phone, "unit_hours": proposal.unit.hours,
+        return {"coordinator": proposal.coordinator, "title": proposal.title,
+                "pair": proposal.pair or proposal.unit.name, "unit": proposal.unit.name,
+                "unit_phone": proposal.unit.phone, "unit_hours": proposal.unit.hours,
                 "unit_address": proposal.unit.address}
 
 

@@ -32,7 +32,8 @@ OUT_OF_SCOPE = N_("I am sorry, this does not seem to be something the lähitori 
                   "social and health services, for example help at home, transport, benefits and digital help. If you "
                   "are unsure, call {unit} at {unit_phone} ({unit_hours}).")
 CARD_QUESTION = N_("That is a good question. I cannot answer it reliably myself, but a service coordinator can. "
-                   "I wrote your question down: it goes to the coordinator with your matter if you want to be contacted.")
+                   "I wrote your question down: it goes to the coordinator with your matter if you want to be "
+                   "contacted.")
 NOTED = N_("Thank you, I wrote that down.")
 ADD_OR_NEW = N_("Shall I add this to your case that {who} already has, or is it a new matter?")
 ADD = N_("Add to my case")
@@ -50,11 +51,12 @@ def _words(text: str) -> int:
     return len(tokens(normalize(text)))
 
 
-def remember_first_words(run: "_Run", text: str, prediction: Prediction) -> None:
+def remember_first_words(run: _Run, text: str, prediction: Prediction) -> None:
     """A topic chosen from the citizen's words: keep the words as the need's description and what they told
     (for whom, municipality, urgency), and note a second need named in the same message."""
     slots = run.s.slots
     prefilled: list[str] = []
+    slots.pop("description", None)  # words about an earlier topic do not describe this one
     if _words(text) >= KEEP_WORDS:
         slots["description"] = text
         prefilled.append("description")
@@ -71,7 +73,7 @@ def remember_first_words(run: "_Run", text: str, prediction: Prediction) -> None
         slots[OTHER_TOPIC] = others[0]
 
 
-def acknowledge(run: "_Run", text: str) -> None:
+def acknowledge(run: _Run, text: str) -> None:
     """A short acknowledgement of what the citizen wrote, before a service card."""
     if _words(text) < KEEP_WORDS:
         return
@@ -85,12 +87,12 @@ def acknowledge(run: "_Run", text: str) -> None:
     run.say(line)
 
 
-def _title(run: "_Run", topic: Any) -> str:
+def _title(run: _Run, topic: Any) -> str:
     flow = run.flows.flow_for_topic(topic) if isinstance(topic, str) else None
     return flow.title.get(run.s.lang).lower() if flow else "–"
 
 
-def other_topic_note(run: "_Run", step: Step) -> str | None:
+def other_topic_note(run: _Run, step: Step) -> str | None:
     """At a topic step, the second need the citizen named earlier, if any."""
     second = run.s.slots.get(OTHER_TOPIC)
     if isinstance(step, TopicStep) and second:
@@ -98,7 +100,7 @@ def other_topic_note(run: "_Run", step: Step) -> str | None:
     return None
 
 
-def told_already(run: "_Run", step: Step) -> str | None:
+def told_already(run: _Run, step: Step) -> str | None:
     """The next ref when the first message already answered this step (and no correction is going on)."""
     slots = run.s.slots
     slot = getattr(step, "slot", None)
@@ -112,7 +114,7 @@ def told_already(run: "_Run", step: Step) -> str | None:
     return None
 
 
-def note_area(run: "_Run", step: ChoiceStep, option: Any, text: str) -> None:
+def note_area(run: _Run, step: ChoiceStep, option: Any, text: str) -> None:
     """A municipality typed at its step that the county does not serve ("Helsingissä"): keep which one, so the
     citizen is told where to turn there."""
     if step.slot == "municipality" and option.value == "other":
@@ -121,7 +123,7 @@ def note_area(run: "_Run", step: ChoiceStep, option: Any, text: str) -> None:
             run.s.slots["_area"] = area
 
 
-def special(run: "_Run", text: str) -> bool:
+def special(run: _Run, text: str) -> bool:
     """Words about the conversation itself rather than the matter: a language to switch to, who the bot is.
     Answered here (True), never stored as the need."""
     lang = understand.language_request(text)
@@ -140,7 +142,7 @@ def special(run: "_Run", text: str) -> bool:
     return False
 
 
-def out_of_scope(run: "_Run", step: TopicStep, prediction: Prediction) -> bool:
+def out_of_scope(run: _Run, step: TopicStep, prediction: Prediction) -> bool:
     """A confident out_of_scope (not a low-confidence fallback): say so honestly, with the unit's phone."""
     extra = prediction.extra or {}
     if prediction.intent != "out_of_scope" or extra.get("fallback") or prediction.confidence <= 0:
@@ -151,7 +153,7 @@ def out_of_scope(run: "_Run", step: TopicStep, prediction: Prediction) -> bool:
     return True
 
 
-def on_card(run: "_Run", step: ChoiceStep, text: str, prediction: Prediction) -> bool:
+def on_card(run: _Run, step: ChoiceStep, text: str, prediction: Prediction) -> bool:
     """Words typed at a service card's offer: a question or more about the same matter is written down for the
     coordinator and the topic stays; True when handled."""
     topic = run.s.slots.get("topic")
@@ -173,7 +175,7 @@ def on_card(run: "_Run", step: ChoiceStep, text: str, prediction: Prediction) ->
     return True
 
 
-def _add_words(run: "_Run", text: str) -> None:
+def _add_words(run: _Run, text: str) -> None:
     slots = run.s.slots
     before = slots.get("description")
     slots["description"] = f"{before}\n{text}" if before else text
@@ -182,7 +184,7 @@ def _add_words(run: "_Run", text: str) -> None:
         prefilled.append("description")
 
 
-def after_handoff(run: "_Run", text: str, prediction: Prediction) -> bool:
+def after_handoff(run: _Run, text: str, prediction: Prediction) -> bool:
     """Words after a handoff go to that case as an addition (the coordinator is told), unless they clearly start
     a new topic; True when added."""
     topic = run.s.slots.get(CASE_TOPIC)
@@ -204,7 +206,7 @@ def after_handoff(run: "_Run", text: str, prediction: Prediction) -> bool:
     return True
 
 
-def add(run: "_Run", text: str) -> None:
+def add(run: _Run, text: str) -> None:
     """Pass the words on to the open case's holder, and carry on where the conversation was."""
     who = run.actions.case_holder(lang=run.s.lang)
     if who is not None and run.actions.add_to_case(text=text):
@@ -216,7 +218,7 @@ def add(run: "_Run", text: str) -> None:
     run.prompt(run.step())
 
 
-def add_or_new(run: "_Run", key: str) -> None:
+def add_or_new(run: _Run, key: str) -> None:
     """The answer to ADD_OR_NEW: the pending words go to the case, or start the new matter they name."""
     text, topic = run.s.slots.pop("_pending", None), run.s.slots.pop("_pending_topic", None)
     if not text:
@@ -229,7 +231,7 @@ def add_or_new(run: "_Run", key: str) -> None:
         run.enter_topic(None, topic, text=text) if topic else run.prompt(run.step())
 
 
-def misunderstood(run: "_Run", step: Step, first: str) -> None:
+def misunderstood(run: _Run, step: Step, first: str) -> None:
     """An answer not understood at `step`: the step's own line first, then a way out with a person and the phone,
     never the same line twice in a row."""
     where = f"{run.s.flow}.{run.s.step}"

@@ -32,7 +32,7 @@ class State:
     menu_id: int = 0
     mode: str = "bot"  # bot | relay (a coordinator holds the case)
 
-    def copy(self) -> "State":
+    def copy(self) -> State:
         return State(self.flow, self.step, self.lang, dict(self.slots), self.menu_id, self.mode)
 
 
@@ -47,7 +47,7 @@ class Turn:
 
     @property
     def is_command(self) -> bool:
-        return bool(self.text) and self.text.lstrip().startswith("/")
+        return bool(self.text and self.text.lstrip().startswith("/"))
 
 
 @dataclass(slots=True)

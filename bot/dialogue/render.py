@@ -36,7 +36,7 @@ def fold(text: str) -> str:
 class Renderer:
     """Reads the run's state; writes nothing."""
 
-    def __init__(self, run: "_Run") -> None:
+    def __init__(self, run: _Run) -> None:
         self.run = run
 
     def option_label(self, slot: str, value: Any) -> str | None:

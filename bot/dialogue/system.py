@@ -42,7 +42,7 @@ def parse(text: str) -> str | None:
     return next((name for name, words in COMMANDS.items() if word in words), None)
 
 
-def command(run: "_Run", text: str) -> None:
+def command(run: _Run, text: str) -> None:
     name = parse(text)
     run.events.append(f"command:{name or 'unknown'}")
     if name == "start":
@@ -69,7 +69,7 @@ def command(run: "_Run", text: str) -> None:
         run.prompt(run.step())
 
 
-def show_data(run: "_Run") -> None:
+def show_data(run: _Run) -> None:
     lines = run.actions.stored_summary(lang=run.s.lang)
     text = run._("This is what is stored about you:") + "\n" + "\n".join(f"• {line}" for line in lines)
     buttons = []
@@ -80,7 +80,7 @@ def show_data(run: "_Run") -> None:
     run.say(text, buttons)
 
 
-def show_case(run: "_Run") -> None:
+def show_case(run: _Run) -> None:
     """The citizen's view of their case: what was recorded and consented to, who has it, what comes next."""
     lines = run.actions.case_view(lang=run.s.lang)
     if not lines:
@@ -94,14 +94,14 @@ def show_case(run: "_Run") -> None:
             buttons + [(run._("Continue"), "continue")])
 
 
-def ask_delete(run: "_Run") -> None:
+def ask_delete(run: _Run) -> None:
     run.s.slots["_sys"] = "delete"
     run.say(run._("Shall I delete everything stored about you: your messages, needs and contact details? "
                   "Cases already passed on are cancelled. This cannot be undone."),
             [(run._("Yes, delete"), "yes"), (run._("No, keep them"), "no")])
 
 
-def to_person(run: "_Run") -> None:
+def to_person(run: _Run) -> None:
     idle = run.flows.step(*run.flows.idle)
     target = getattr(idle, "routes", {}).get("ask_human")
     if target is None:
@@ -111,7 +111,7 @@ def to_person(run: "_Run") -> None:
     run.go(*run.flows.resolve(target, run.flows.idle[0]))
 
 
-def choose(run: "_Run", key: str) -> None:
+def choose(run: _Run, key: str) -> None:
     """A button of a system dialog was pressed."""
     dialog = run.s.slots.pop("_sys", None)
     if dialog == "language" and key in ("fi", "sv"):
@@ -141,7 +141,7 @@ def choose(run: "_Run", key: str) -> None:
         run.prompt(run.step())
 
 
-def ask_addition(run: "_Run") -> None:
+def ask_addition(run: _Run) -> None:
     who = run.actions.case_holder(lang=run.s.lang)
     if who is None:
         run.say(run._("You have no open case to add to."))
@@ -152,7 +152,7 @@ def ask_addition(run: "_Run") -> None:
             [(run._("Cancel"), "cancel")])
 
 
-def add_to_case(run: "_Run", text: str) -> None:
+def add_to_case(run: _Run, text: str) -> None:
     run.s.slots.pop("_sys", None)
     who = run.actions.case_holder(lang=run.s.lang)
     if who is not None and run.actions.add_to_case(text=text):
@@ -163,13 +163,14 @@ def add_to_case(run: "_Run", text: str) -> None:
     run.prompt(run.step())
 
 
-def text_in_dialog(run: "_Run", text: str, prediction: Prediction) -> None:
+def text_in_dialog(run: _Run, text: str, prediction: Prediction) -> None:
     """Typed words while a system dialog waits: understand the obvious answers, else carry on."""
     dialog, typed = run.s.slots.get("_sys"), fold(text)
     if dialog == "addcase":
         add_to_case(run, text)
         return
-    if dialog == "language" and typed in ("suomi", "suomeksi", "finska", "1", "svenska", "ruotsi", "ruotsiksi", "pa svenska", "2"):
+    if dialog == "language" and typed in ("suomi", "suomeksi", "finska", "1",
+                                          "svenska", "ruotsi", "ruotsiksi", "pa svenska", "2"):
         choose(run, "sv" if typed in ("svenska", "ruotsi", "ruotsiksi", "pa svenska", "2") else "fi")
         return
     if dialog == "delete" and yes_no(text) is not None:

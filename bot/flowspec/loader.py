@@ -59,7 +59,8 @@ def _build(node: yaml.Node, loc: Path_, lines: dict[Path_, int], problems: list[
             child = (*loc, key)
             if key in out:
                 problems.append(Problem(str(path), key_node.start_mark.line + 1,
-                                        f"duplicate key {key!r}: the later one would silently win; rename or remove one"))
+                                        f"duplicate key {key!r}: the later one would silently win; "
+                                        "rename or remove one"))
             lines[child] = key_node.start_mark.line + 1
             out[key] = _build(value_node, child, lines, problems, path)
         return out
@@ -72,7 +73,7 @@ def _build(node: yaml.Node, loc: Path_, lines: dict[Path_, int], problems: list[
     return _scalar(node)
 
 
-def _scalar(node: yaml.ScalarNode) -> Any:
+def _scalar(node: yaml.Node) -> Any:
     loader = yaml.SafeLoader("")
     try:
         return loader.construct_object(node, deep=True)
@@ -86,7 +87,8 @@ def read_source(path: Path) -> tuple[SourceFile | None, list[Problem]]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        return None, [Problem(str(path), 1, f"cannot read the file ({error.__class__.__name__}); save it as UTF-8 text")]
+        return None, [Problem(str(path), 1,
+                              f"cannot read the file ({error.__class__.__name__}); save it as UTF-8 text")]
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:

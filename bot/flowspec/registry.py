@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 
 from bot.flowspec.loader import Problem
-from bot.flowspec.schema import WAITING_KINDS, ChoiceStep, Flow, Step, Text
+from bot.flowspec.schema import ChoiceStep, Flow, HandoffStep, InfoStep, MessageStep, Step, Text
 from bot.flowspec.validate import ENTRY, resolve, validate_dir
 from nlu.types import SERVICE_TOPICS
 
@@ -60,8 +60,8 @@ class FlowSet:
         flow_id, step_id = self.entry
         for _ in range(50):
             step = self.step(flow_id, step_id)
-            if step is None or step.kind in WAITING_KINDS:
-                break
+            if not isinstance(step, (MessageStep, HandoffStep, InfoStep)):
+                break  # no such step, a step that waits for the citizen, or the end
             flow_id, step_id = self.resolve(step.next, flow_id)
         return flow_id, step_id
 
@@ -75,7 +75,7 @@ class FlowSet:
     def topic_flows(self) -> list[Flow]:
         """Flows that serve a service topic, in the order of the intent contract."""
         order = {topic: index for index, topic in enumerate(SERVICE_TOPICS)}
-        return sorted((flow for flow in self.flows.values() if flow.topic), key=lambda f: order.get(f.topic, 99))
+        return sorted((flow for flow in self.flows.values() if flow.topic), key=lambda f: order.get(f.topic or "", 99))
 
     def flow_for_topic(self, topic: str) -> Flow | None:
         return next((flow for flow in self.flows.values() if flow.topic == topic), None)

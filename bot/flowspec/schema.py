@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -80,8 +80,10 @@ class TopicStep(_Strict):
     kind: Literal["topic"]
     text: Text
     menu: bool = True
-    routes: dict[str, Ref] = Field(default_factory=dict, description="intent -> step; service topics default to their flow")
-    then: Ref | None = Field(None, description="after a service topic is recognised go here, not to the topic flow's start")
+    routes: dict[str, Ref] = Field(default_factory=dict,
+                                   description="intent -> step; service topics default to their flow")
+    then: Ref | None = Field(None,
+                             description="after a service topic is recognised go here, not to the topic flow's start")
     fallback: Text | None = Field(None, description="said when the message was not understood")
 
 
@@ -139,7 +141,8 @@ class EndStep(_Strict):
 
 
 Step = Annotated[
-    Union[MessageStep, ChoiceStep, AskStep, TopicStep, SummaryStep, ConsentStep, HandoffStep, InfoStep, FeedbackStep, EndStep],
+    MessageStep | ChoiceStep | AskStep | TopicStep | SummaryStep | ConsentStep | HandoffStep | InfoStep | FeedbackStep
+    | EndStep,
     Field(discriminator="kind"),
 ]
 WAITING_KINDS = frozenset({"choice", "ask", "topic", "summary", "consent", "feedback"})

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 import phonenumbers
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from bot.dialogue.validators import folded_words, yes_no
 from bot.flowspec.loader import LoadedFlow, Problem, SourceFile, read_source
@@ -16,7 +18,7 @@ from nlu.types import ALL_INTENTS, SERVICE_TOPICS
 ENTRY = "main"
 
 
-def _schema_problem(source: SourceFile, error: dict) -> Problem:
+def _schema_problem(source: SourceFile, error: ErrorDetails) -> Problem:
     loc = tuple(error["loc"])
     # Drop the discriminator tag pydantic inserts into a union location ("steps", "x", "message", "text").
     clean = tuple(part for i, part in enumerate(loc)
@@ -91,10 +93,13 @@ def _refs(step: object) -> Iterable[tuple[tuple, str]]:
 
 
 def resolve(ref: str, flow_id: str) -> tuple[str, str]:
-    return tuple(ref.split(".", 1)) if "." in ref else (flow_id, ref)  # type: ignore[return-value]
+    if "." in ref:
+        flow, step = ref.split(".", 1)
+        return flow, step
+    return flow_id, ref
 
 
-def check_flows(loaded: list[LoadedFlow], *, broken: set[str] = frozenset()) -> list[Problem]:
+def check_flows(loaded: list[LoadedFlow], *, broken: AbstractSet[str] = frozenset()) -> list[Problem]:
     """Layer two: references, reachability, intents, slots, placeholders, phone numbers, coverage.
 
     `broken` names flows whose files failed layer one: references into them are not reported again.
@@ -104,7 +109,8 @@ def check_flows(loaded: list[LoadedFlow], *, broken: set[str] = frozenset()) -> 
     for item in loaded:
         if item.flow.id in by_id:
             problems.append(Problem(str(item.source.path), item.line("id"),
-                                    f"flow id {item.flow.id!r} is also used in {by_id[item.flow.id].source.path}; ids must be unique"))
+                                    f"flow id {item.flow.id!r} is also used in {by_id[item.flow.id].source.path}; "
+                                    "ids must be unique"))
         by_id[item.flow.id] = item
 
     def problem(item: LoadedFlow, loc: tuple, message: str) -> None:
@@ -120,7 +126,8 @@ def check_flows(loaded: list[LoadedFlow], *, broken: set[str] = frozenset()) -> 
             problem(item, ("start",), f"start step {flow.start!r} does not exist; name one of the steps")
         if flow.topic is not None:
             if flow.topic not in SERVICE_TOPICS:
-                problem(item, ("topic",), f"unknown service topic {flow.topic!r}; use a name from shared/intents.yml service_topics")
+                problem(item, ("topic",),
+                        f"unknown service topic {flow.topic!r}; use a name from shared/intents.yml service_topics")
             elif flow.topic in topics_served:
                 problem(item, ("topic",), f"topic {flow.topic!r} is already served by flow {topics_served[flow.topic]}")
             else:
@@ -144,8 +151,8 @@ def check_flows(loaded: list[LoadedFlow], *, broken: set[str] = frozenset()) -> 
                 if intent not in ALL_INTENTS:
                     problem(item, (*base, "routes", intent), f"step {step_id}: unknown intent {intent!r}; "
                                                              "use a name from shared/intents.yml")
-            for name in ("slot",):
-                slot = getattr(step, name, None)
+            for attr in ("slot",):
+                slot = getattr(step, attr, None)
                 if slot is not None and slot not in known_slots:
                     problem(item, (*base, "slot"), f"step {step_id}: unknown slot {slot!r}; use one of "
                                                    f"{', '.join(NEED_SLOTS)} or declare it under `slots:`")
@@ -171,14 +178,16 @@ def check_flows(loaded: list[LoadedFlow], *, broken: set[str] = frozenset()) -> 
                         problem(item, (*base, "text", lang), f"step {step_id}: the consent text must name the "
                                                              "coordinator and unit: use {coordinator} and {unit}")
                     if "unit" not in set(_placeholders(step.text_unit.get(lang))):
-                        problem(item, (*base, "text_unit", lang), f"step {step_id}: text_unit must name the unit: use {{unit}}")
+                        problem(item, (*base, "text_unit", lang),
+                                f"step {step_id}: text_unit must name the unit: use {{unit}}")
             if step.kind == "info":
                 try:
                     valid = phonenumbers.is_valid_number(phonenumbers.parse(step.phone, "FI"))
                 except phonenumbers.NumberParseException:
                     valid = False
                 if not valid:
-                    problem(item, (*base, "phone"), f"step {step_id}: {step.phone!r} is not a valid Finnish phone number")
+                    problem(item, (*base, "phone"),
+                            f"step {step_id}: {step.phone!r} is not a valid Finnish phone number")
 
     # Reachability: from the entry flow's start and from every topic flow's start (topics are routed by NLU).
     roots = {(f.flow.id, f.flow.start) for f in loaded if f.flow.id == ENTRY or f.flow.topic}
@@ -191,7 +200,8 @@ def check_flows(loaded: list[LoadedFlow], *, broken: set[str] = frozenset()) -> 
                 problem(item, ("steps", step_id), f"step {step_id} is unreachable: no step leads to it; "
                                                   "link it with next/options or remove it")
     if loaded and ENTRY not in by_id and ENTRY not in broken:
-        problems.append(Problem(str(loaded[0].source.path.parent), 1, f"no flow with id {ENTRY!r}: the entry flow is missing"))
+        problems.append(Problem(str(loaded[0].source.path.parent), 1,
+                                f"no flow with id {ENTRY!r}: the entry flow is missing"))
     missing = [t for t in SERVICE_TOPICS if t not in topics_served]
     if loaded and missing and not broken:
         problems.append(Problem(str(loaded[0].source.path.parent), 1,
@@ -229,10 +239,10 @@ def _typed_answer_problems(step: ChoiceStep) -> Iterable[tuple[tuple, str]]:
                 if first != index:
                     yield loc, (f"the typed word {word!r} of option {index + 1} also picks option {first + 1} "
                                 f"(its {where}); a word may pick only one option of a step: remove it from one")
-                answer = yes_no(word)
-                means = None if answer is None else ("accept" if answer else "decline")
+                yes = yes_no(word)
+                means = None if yes is None else ("accept" if yes else "decline")
                 if means and means in meaning and meaning[means] != index:
-                    yield loc, (f"the typed word {word!r} of option {index + 1} is a {'yes' if answer else 'no'}, "
+                    yield loc, (f"the typed word {word!r} of option {index + 1} is a {'yes' if yes else 'no'}, "
                                 f"which picks option {meaning[means] + 1} (means: {means}); remove it")
 
 

@@ -15,7 +15,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     staff = subparsers.add_parser("staff", help="coordinators: list, link codes for Telegram, unlink")
     staff.add_argument("--db", help="database URL (overrides DATABASE_URL)")
     commands = staff.add_subparsers(dest="staff_command", required=True)
-    commands.add_parser("list", help="coordinators with unit, pair, Telegram link and absence").set_defaults(func=cmd_list)
+    commands.add_parser("list", help="coordinators with unit, pair, Telegram link and absence").set_defaults(
+        func=cmd_list)
     code = commands.add_parser("link-code", help="a one-time code the coordinator sends to the bot: /link CODE")
     code.add_argument("coordinator", help="coordinator id, or 'First Last', or a first name that is unique")
     code.add_argument("--hours", type=float, default=24.0, help="how long the code is valid (default 24)")
@@ -41,7 +42,8 @@ def find(session: Session, who: str):  # noqa: ANN201
     from bot.db.models import Coordinator
 
     if who.isdigit():
-        found = [session.get(Coordinator, int(who))] if session.get(Coordinator, int(who)) else []
+        person = session.get(Coordinator, int(who))
+        found = [person] if person else []
     else:
         people = list(session.scalars(select(Coordinator).order_by(Coordinator.id)))
         wanted = who.strip().casefold()

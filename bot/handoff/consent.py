@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from typing import TypeGuard
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -39,7 +40,7 @@ def record_decision(session: Session, *, citizen_id: int, need_id: int, text: st
     return consent
 
 
-def usable(consent: Consent | None, *, need_id: int) -> bool:
+def usable(consent: Consent | None, *, need_id: int) -> TypeGuard[Consent]:
     return (consent is not None and consent.decision == "given" and consent.withdrawn_at is None
             and consent.need_id == need_id)
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any, TypeGuard, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from bot.db.models import Coordinator, Handoff
@@ -46,9 +47,9 @@ def escalate_due(session: Session, *, now: datetime, claim_timeout: timedelta = 
             if deadline(handoff, level=level, claim_timeout=claim_timeout, tz=tz) > now:
                 break
             # Compare-and-set: a concurrent run or a claim in between makes this a no-op, never a second step.
-            changed = session.execute(update(Handoff).where(
+            changed = cast(CursorResult[Any], session.execute(update(Handoff).where(
                 Handoff.id == handoff.id, Handoff.status == "new", Handoff.escalation_level == level - 1,
-            ).values(escalation_level=level).execution_options(synchronize_session=False)).rowcount
+            ).values(escalation_level=level).execution_options(synchronize_session=False))).rowcount
             if changed != 1:
                 break
             session.expire(handoff, ["escalation_level", "status"])
@@ -63,7 +64,7 @@ def escalate_due(session: Session, *, now: datetime, claim_timeout: timedelta = 
     return escalated
 
 
-def _reachable(person: Coordinator | None, now: datetime) -> bool:
+def _reachable(person: Coordinator | None, now: datetime) -> TypeGuard[Coordinator]:
     return person is not None and bool(person.telegram_chat_id) and not is_absent(person, now)
 
 
@@ -72,7 +73,8 @@ def _first_responders(session: Session, handoff: Handoff, now: datetime) -> list
     if handoff.coordinator is not None:
         candidates = [pair_for(session, handoff=handoff)]
     elif names_people(handoff):
-        candidates = [session.get(Coordinator, i) for i in (handoff.consent.coordinator_id, handoff.consent.pair_id) if i]
+        candidates = [session.get(Coordinator, i)
+                      for i in (handoff.consent.coordinator_id, handoff.consent.pair_id) if i]
     else:
         candidates = []
     return [person for person in candidates if _reachable(person, now)]
@@ -91,5 +93,6 @@ def _notify(session: Session, handoff: Handoff, *, level: int, now: datetime) ->
     if notify_unit_group(session, unit=handoff.unit, handoff=handoff, kind="handoff_escalated", extra=extra,
                          dedupe_key=f"escalated:{handoff.id}:{level}:unit", now=now):
         return [f"unit:{handoff.unit_id}"]
-    logger.warning("case %d: level %d escalation reached nobody (no linked pair, no unit staff chat)", handoff.id, level)
+    logger.warning("case %d: level %d escalation reached nobody (no linked pair, no unit staff chat)",
+                   handoff.id, level)
     return []

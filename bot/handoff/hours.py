@@ -54,9 +54,10 @@ def working_time_after(hours: dict, local: datetime, amount: timedelta) -> datet
     for _ in range(MAX_STEPS):
         open_slot = next(((a, b) for a, b in _slots(hours, cursor.date()) if a <= cursor.time() < b), None)
         if open_slot is None:
-            cursor = next_opening(hours, cursor)
-            if cursor is None:
+            opening = next_opening(hours, cursor)
+            if opening is None:
                 return None
+            cursor = opening
             continue
         slot_end = datetime.combine(cursor.date(), open_slot[1], tzinfo=cursor.tzinfo)
         if cursor + remaining <= slot_end:

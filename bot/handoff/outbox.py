@@ -18,9 +18,9 @@ import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, object_session, sessionmaker
 
@@ -68,8 +68,8 @@ def drop_unsent(session: Session, handoff_ids: list[int]) -> int:
     reply) is not sent; the rows go, with their content. How many went."""
     if not handoff_ids:
         return 0
-    return session.execute(delete(Outbox).where(Outbox.handoff_id.in_(handoff_ids), Outbox.sent_at.is_(None),
-                                                Outbox.failed_at.is_(None))).rowcount
+    return cast(CursorResult[Any], session.execute(delete(Outbox).where(
+        Outbox.handoff_id.in_(handoff_ids), Outbox.sent_at.is_(None), Outbox.failed_at.is_(None)))).rowcount
 
 
 RETRACT_WITHIN = timedelta(hours=47)  # Telegram lets a bot delete its messages for 48 hours
@@ -112,8 +112,9 @@ def retract_staff_messages(session: Session, handoff_ids: list[int], *, now: dat
 
 def forget_unretractable(session: Session, now: datetime) -> int:
     """Drop the ids of staff messages Telegram no longer lets the bot delete; how many."""
-    return session.execute(delete(StaffMessage).where(StaffMessage.sent_at <= now - RETRACT_WITHIN)
-                           .execution_options(synchronize_session=False)).rowcount
+    return cast(CursorResult[Any], session.execute(
+        delete(StaffMessage).where(StaffMessage.sent_at <= now - RETRACT_WITHIN)
+        .execution_options(synchronize_session=False))).rowcount
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -147,8 +148,8 @@ def case_card(handoff: Handoff) -> dict[str, Any]:
 def group_card(handoff: Handoff) -> dict[str, Any]:
     """What a unit's group chat may see of a case whose consent names people: no personal data at all."""
     return {"handoff_id": handoff.id, "status": handoff.status, "created_at": _iso(handoff.created_at),
-            "unit": _unit_names(handoff.unit), "coordinator": handoff.coordinator.first_name if handoff.coordinator else None,
-            "restricted": True}
+            "unit": _unit_names(handoff.unit),
+            "coordinator": handoff.coordinator.first_name if handoff.coordinator else None, "restricted": True}
 
 
 def names_people(handoff: Handoff) -> bool:
@@ -277,9 +278,9 @@ class Dispatcher:
             leased = []
             for row in rows:
                 # Conditional, so that on SQLite (no row locks) a second dispatcher cannot lease it again.
-                taken = session.execute(update(Outbox).where(Outbox.id == row.id, *due)
-                                        .values(next_attempt_at=now + self.lease)
-                                        .execution_options(synchronize_session=False)).rowcount
+                taken = cast(CursorResult[Any], session.execute(
+                    update(Outbox).where(Outbox.id == row.id, *due).values(next_attempt_at=now + self.lease)
+                    .execution_options(synchronize_session=False))).rowcount
                 if taken == 1:
                     leased.append(row)
             session.expunge_all()

@@ -65,7 +65,8 @@ def holder(handoff: Handoff) -> Coordinator | None:
 
 
 def citizen_payload(handoff: Handoff, citizen: Citizen, person: Coordinator | None, **extra: Any) -> dict[str, Any]:
-    """What a message to the citizen names: the person (first name, title), the unit and its phone, in their language."""
+    """What a message to the citizen names: the person (first name, title), the unit and its phone,
+    in their language."""
     lang, unit = citizen.language, handoff.unit
     return {"handoff_id": handoff.id, "lang": lang, "topic": handoff.need.topic, "unit": unit.name(lang),
             "unit_phone": unit.phone, "coordinator": person.first_name if person else None,

@@ -76,7 +76,8 @@ def choose(session: Session, *, topic: str, municipality: str | None, lang: str,
     for unit in units:
         people = list(session.scalars(
             select(Coordinator).where(Coordinator.unit_id == unit.id)
-            .options(selectinload(Coordinator.absences), selectinload(Coordinator.pair).selectinload(Coordinator.absences))
+            .options(selectinload(Coordinator.absences),
+                     selectinload(Coordinator.pair).selectinload(Coordinator.absences))
             .order_by(Coordinator.id)
         ))
         qualified = [c for c in people if lang in (c.languages or []) and (not c.topics or topic in c.topics)]

@@ -41,7 +41,7 @@ def case_holder(person: Coordinator | None, unit: Unit, lang: str) -> str:
     return f"{person.full_name}, {person.title(lang)}, {unit.name(lang)}" if person else unit.name(lang)
 
 
-def create_handoff(session: Session, *, need: Need, consent: Consent, now: datetime) -> tuple[Handoff, bool]:
+def create_handoff(session: Session, *, need: Need, consent: Consent | None, now: datetime) -> tuple[Handoff, bool]:
     """One handoff per need, to the person (or their pair, or the unit) the consent names."""
     existing = session.scalar(select(Handoff).where(Handoff.need_id == need.id))
     if existing is not None:
@@ -60,7 +60,8 @@ def create_handoff(session: Session, *, need: Need, consent: Consent, now: datet
         with session.begin_nested():
             session.add(handoff)
     except IntegrityError:
-        return session.scalar(select(Handoff).where(Handoff.need_id == need.id)), False
+        # a concurrent turn made the handoff of this need first
+        return session.execute(select(Handoff).where(Handoff.need_id == need.id)).scalar_one(), False
     need.status = "handed_off"
     record(session, actor=f"citizen:{need.citizen_id}", action="handoff_created", citizen_id=need.citizen_id,
            handoff_id=handoff.id, details={"coordinator_id": coordinator_id, "unit_id": consent.unit_id,
@@ -72,7 +73,8 @@ class StoreActions:
     """The engine's Actions for one citizen, bound to the turn's session."""
 
     def __init__(self, session: Session, *, citizen: Citizen, i18n: I18n, tz: str, now: datetime,
-                 topic_title: Callable[[str, str], str], on_handoff: Callable[[Session, Handoff], None] | None = None) -> None:
+                 topic_title: Callable[[str, str], str],
+                 on_handoff: Callable[[Session, Handoff], None] | None = None) -> None:
         self.session, self.citizen, self.i18n, self.tz, self.now = session, citizen, i18n, tz, now
         self.topic_title = topic_title
         self.on_handoff = on_handoff
@@ -115,8 +117,8 @@ class StoreActions:
         if person is None:
             return Proposal(unit=unit_contact(assignment.unit, lang))
         pair = person.pair
-        return Proposal(unit=unit_contact(assignment.unit, lang), coordinator_id=person.id, coordinator=person.full_name,
-                        title=person.title(lang), pair_id=pair.id if pair else None,
+        return Proposal(unit=unit_contact(assignment.unit, lang), coordinator_id=person.id,
+                        coordinator=person.full_name, title=person.title(lang), pair_id=pair.id if pair else None,
                         pair=pair.full_name if pair else None)
 
     def record_consent(self, *, need_id: int, proposal: dict[str, Any], text: str, decision: str, lang: str) -> int:
@@ -129,7 +131,7 @@ class StoreActions:
     def create_handoff(self, *, need_id: int, consent_id: int, lang: str) -> HandoffInfo:
         need, consent = self._need(need_id), self.session.get(Consent, consent_id)
         handoff, created = create_handoff(self.session, need=need, consent=consent, now=self.now)
-        unit = self.session.get(Unit, handoff.unit_id)
+        unit = self.session.get_one(Unit, handoff.unit_id)
         if created:
             expectation = expected_contact(hours=unit.opening_hours or {}, reply_hours=unit.reply_hours,
                                            urgency=need.urgency, contact=need.contact_preference,
@@ -158,7 +160,8 @@ class StoreActions:
                             now=self.now.astimezone(zone), lang=lang, i18n=self.i18n, day_only=bool(note))
         return Expectation(handoff.expected_contact_at, text, how, note)
 
-    def record_feedback(self, *, score: int, comment: str | None, topic: str | None, handoff_id: int | None = None) -> None:
+    def record_feedback(self, *, score: int, comment: str | None, topic: str | None,
+                        handoff_id: int | None = None) -> None:
         if handoff_id is not None and not self.may_rate(handoff_id):
             handoff_id = None  # a forged or repeated case rating still counts as feedback on the conversation
         self.session.add(Feedback(citizen_id=self.citizen.id, handoff_id=handoff_id, score=score, comment=comment,
@@ -202,13 +205,14 @@ class StoreActions:
             if need.phone:
                 lines.append(_("Phone number: {phone}").format(phone=need.phone))
             for consent in self.session.scalars(select(Consent).where(Consent.need_id == need.id).order_by(Consent.id)):
-                state = _("withdrawn") if consent.withdrawn_at else (_("given") if consent.decision == "given" else _("declined"))
+                state = (_("withdrawn") if consent.withdrawn_at
+                         else _("given") if consent.decision == "given" else _("declined"))
                 date = self._date(consent.decided_at, lang)
                 lines.append(_("Consent {date}: {state}").format(date=date, state=state))
             handoff = self.session.scalar(select(Handoff).where(Handoff.need_id == need.id))
             if handoff is not None:
                 person = self.session.get(Coordinator, handoff.coordinator_id) if handoff.coordinator_id else None
-                unit = self.session.get(Unit, handoff.unit_id)
+                unit = self.session.get_one(Unit, handoff.unit_id)
                 who = case_holder(person, unit, lang)
                 lines.append(_("Case: {who}, {status}").format(who=who, status=_(STATUS_LABELS[handoff.status])))
         count = self.session.query(MessageLog).filter(MessageLog.citizen_id == self.citizen.id).count()
@@ -280,7 +284,8 @@ class StoreActions:
         consent_rules.withdraw_all(self.session, citizen_id=citizen_id, now=self.now)
         self._tell_staff_cancelled(cases, reason="data_deleted")
         self.session.execute(delete(MessageLog).where(MessageLog.citizen_id == citizen_id))
-        self.session.execute(update(Feedback).where(Feedback.citizen_id == citizen_id).values(citizen_id=None, comment=None))
+        self.session.execute(update(Feedback).where(Feedback.citizen_id == citizen_id)
+                             .values(citizen_id=None, comment=None))
         self.session.execute(delete(Handoff).where(Handoff.citizen_id == citizen_id))
         self.session.execute(delete(Consent).where(Consent.citizen_id == citizen_id))
         self.session.execute(delete(Need).where(Need.citizen_id == citizen_id))

@@ -10,9 +10,9 @@ import hashlib
 import logging
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.db.models import Absence, AuditEvent, Citizen, Coordinator, Handoff, MessageLog, StaffLinkCode, Unit
@@ -141,8 +141,9 @@ def link_account(session: Session, *, code: str, chat_id: int | str, now: dateti
         logger.warning("staff link refused: %s", type(error).__name__)
         return error
 
-    recent = session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.actor == actor, AuditEvent.action == "staff_link_failed", AuditEvent.at > now - timedelta(hours=1)))
+    recent = session.execute(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.actor == actor, AuditEvent.action == "staff_link_failed", AuditEvent.at > now - timedelta(hours=1)
+    )).scalar_one()
     if recent >= LINK_FAILURES_PER_HOUR:
         raise refuse(TooManyAttempts("too many wrong codes from this chat: try again in an hour"))
     row = session.scalar(select(StaffLinkCode).where(StaffLinkCode.code_hash == code_hash(code)).with_for_update())
@@ -155,11 +156,13 @@ def link_account(session: Session, *, code: str, chat_id: int | str, now: dateti
     coordinator = session.get(Coordinator, row.coordinator_id)
     if coordinator is None or not coordinator.active:
         raise refuse(CoordinatorInactive("the coordinator of this code is no longer active"), row.coordinator_id)
-    holder = session.scalar(select(Coordinator).where(Coordinator.telegram_chat_id == chat, Coordinator.id != coordinator.id))
+    holder = session.scalar(select(Coordinator).where(Coordinator.telegram_chat_id == chat,
+                                                      Coordinator.id != coordinator.id))
     if holder is not None:
         raise refuse(ChatAlreadyLinked("this chat is already linked to another coordinator"), row.coordinator_id)
-    used = session.execute(update(StaffLinkCode).where(StaffLinkCode.id == row.id, StaffLinkCode.used_at.is_(None))
-                           .values(used_at=now).execution_options(synchronize_session=False)).rowcount
+    used = cast(CursorResult[Any], session.execute(
+        update(StaffLinkCode).where(StaffLinkCode.id == row.id, StaffLinkCode.used_at.is_(None))
+        .values(used_at=now).execution_options(synchronize_session=False))).rowcount
     if used != 1:  # a concurrent attempt won
         raise refuse(CodeUsed("the code has already been used: ask for a new one"), row.coordinator_id)
     replaced = coordinator.telegram_chat_id is not None and coordinator.telegram_chat_id != chat
@@ -233,8 +236,8 @@ def _move(session: Session, handoff: Handoff, *, source: tuple[str, ...], values
         raise InvalidTransition(f"case {handoff.id} is {handoff.status}: it cannot be {verb}")
     same = (Handoff.id == handoff.id, Handoff.status == handoff.status,
             Handoff.coordinator_id.is_not_distinct_from(handoff.coordinator_id))
-    changed = session.execute(update(Handoff).where(*same).values(**values)
-                              .execution_options(synchronize_session=False)).rowcount
+    changed = cast(CursorResult[Any], session.execute(update(Handoff).where(*same).values(**values)
+                                                      .execution_options(synchronize_session=False))).rowcount
     if changed != 1:
         raise InvalidTransition(f"case {handoff.id} was changed by someone else just now: reload it")
     session.expire(handoff)
@@ -278,8 +281,8 @@ def claim(session: Session, *, handoff_id: int, coordinator_id: int, now: dateti
     if handoff.status == "claimed" and handoff.coordinator is not None:
         raise InvalidTransition(f"case {handoff.id} is already claimed by {handoff.coordinator.first_name}")
     previous = handoff.coordinator_id
-    _move(session, handoff, source=("new",), values={"status": "claimed", "claimed_at": now, "coordinator_id": actor.id},
-          verb="claimed")
+    _move(session, handoff, source=("new",),
+          values={"status": "claimed", "claimed_at": now, "coordinator_id": actor.id}, verb="claimed")
     _history(session, handoff, actor=actor, action="handoff_claimed", now=now, previous_coordinator_id=previous)
     relay.hold(session, handoff)
     _tell_citizen(session, handoff, kind="case_claimed", dedupe_key=f"case_claimed:{handoff.id}", person=actor, now=now)
@@ -356,7 +359,8 @@ def reply(session: Session, *, handoff_id: int, coordinator_id: int, text: str, 
     if handoff.status == "new":
         raise refuse(InvalidTransition(f"case {handoff.id} is not claimed yet: claim it before writing to the citizen"))
     if handoff.status not in relay.OPEN:
-        raise refuse(InvalidTransition(f"case {handoff.id} is {handoff.status}: the citizen can no longer be written to"))
+        raise refuse(InvalidTransition(f"case {handoff.id} is {handoff.status}: "
+                                       "the citizen can no longer be written to"))
     if handoff.coordinator_id != actor.id:
         holder = handoff.coordinator.first_name if handoff.coordinator else "nobody"
         raise refuse(NotHolder(f"case {handoff.id} is held by {holder}: only they write to the citizen"))
