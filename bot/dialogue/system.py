@@ -154,13 +154,7 @@ def ask_addition(run: _Run) -> None:
 
 def add_to_case(run: _Run, text: str) -> None:
     run.s.slots.pop("_sys", None)
-    who = run.actions.case_holder(lang=run.s.lang)
-    if who is not None and run.actions.add_to_case(text=text):
-        run.events.append("case_addition")
-        run.say(run._("Thank you. I passed it on to {who}.").format(who=who))
-    else:
-        run.say(run._("You have no open case to add to."))
-    run.prompt(run.step())
+    listening.add(run, text)
 
 
 def text_in_dialog(run: _Run, text: str, prediction: Prediction) -> None:
