@@ -23,6 +23,10 @@ def cmd_db(args: argparse.Namespace) -> int:
     from bot.db.session import current_revision, downgrade, head_revision, make_engine, upgrade
 
     settings = _settings(args)
+    if args.action in ("upgrade", "downgrade"):
+        from bot import crypto
+
+        crypto.install(crypto.cipher_from_settings(settings))  # a migration may encrypt what rows hold
     if args.action == "upgrade":
         upgrade(settings.database_url)
         print(f"database is at migration {head_revision()}")

@@ -5,7 +5,9 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from datetime import date
+
+from sqlalchemy import JSON, BigInteger, Boolean, Date, Float, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.db.types import EncryptedJSON, EncryptedText, UTCDateTime, utcnow
@@ -43,14 +45,15 @@ class Citizen(Base):
 
 
 class Conversation(Base):
-    """Where a citizen is in the flows; slots may hold citizen text and are encrypted."""
+    """Where a citizen is in the flows; slots may hold citizen text and are encrypted, and so are the flow and
+    step names (a topic's flow names the topic)."""
 
     __tablename__ = "conversation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen.id", ondelete="CASCADE"), unique=True)
-    flow: Mapped[str] = mapped_column(String(64))
-    step: Mapped[str] = mapped_column(String(64))
+    flow: Mapped[str] = mapped_column(EncryptedText)
+    step: Mapped[str] = mapped_column(EncryptedText)
     slots: Mapped[dict] = mapped_column(EncryptedJSON, default=dict)
     menu_id: Mapped[int] = mapped_column(Integer, default=0)
     mode: Mapped[str] = mapped_column(String(16), default="bot")
@@ -93,7 +96,8 @@ class Unit(Base):
     opening_hours: Mapped[dict[str, Any]] = mapped_column(default=dict)
     reply_hours: Mapped[dict[str, Any]] = mapped_column(default=lambda: dict(DEFAULT_REPLY_HOURS),
                                                         server_default=json.dumps(DEFAULT_REPLY_HOURS))
-    staff_chat_id: Mapped[str | None] = mapped_column(String(32))
+    staff_chat_id: Mapped[str | None] = mapped_column(String(32))  # the approved staff group: gets case cards
+    staff_chat_pending: Mapped[str | None] = mapped_column(String(32))  # asked for with /unitgroup, not yet approved
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     coordinators: Mapped[list[Coordinator]] = relationship(back_populates="unit")
@@ -187,14 +191,17 @@ class Consent(Base):
 
 
 class Handoff(Base):
-    """A consented case handed to a coordinator (or a unit); one per need."""
+    """A consented case handed to a coordinator (or a unit); one per need. Its id is the case number (#N) and is
+    never reused. After erasure a case a coordinator already contacted stays as a bare record (number, unit,
+    coordinator, dates) with no need, consent or citizen; every other case is deleted."""
 
     __tablename__ = "handoff"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    need_id: Mapped[int] = mapped_column(ForeignKey("need.id", ondelete="CASCADE"), unique=True)
-    consent_id: Mapped[int] = mapped_column(ForeignKey("consent.id"))
-    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen.id", ondelete="CASCADE"), index=True)
+    need_id: Mapped[int | None] = mapped_column(ForeignKey("need.id", ondelete="SET NULL"), unique=True)
+    consent_id: Mapped[int | None] = mapped_column(ForeignKey("consent.id", ondelete="SET NULL"))
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizen.id", ondelete="SET NULL"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("coordinator.id", ondelete="SET NULL"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="new")  # new | claimed | contacted | closed | cancelled
@@ -205,6 +212,7 @@ class Handoff(Base):
     closed_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    erased_at: Mapped[datetime | None]  # the citizen's data was erased; this is the bare record
 
     need: Mapped[Need] = relationship()
     consent: Mapped[Consent] = relationship()
@@ -227,7 +235,8 @@ class Feedback(Base):
 
 
 class AuditEvent(Base):
-    """Who did what and when; details never hold message contents. Also the case history."""
+    """Who did what and when; details never hold message contents and are encrypted (they may name a topic or a
+    crisis category). Also the case history and the view log the citizen can see."""
 
     __tablename__ = "audit_event"
 
@@ -237,7 +246,36 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(48))
     citizen_id: Mapped[int | None] = mapped_column(Integer, index=True)
     handoff_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    details: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)
+
+
+class StatCount(Base):
+    """Statistics with no link to any person: how many of a kind happened on a day, by coarse documented fields
+    (metric, topic, language). Counted when the event happens, so erasure and retention leave the figures."""
+
+    __tablename__ = "stat_count"
+    __table_args__ = (UniqueConstraint("day", "metric", "topic", "language", name="uq_stat_count_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    metric: Mapped[str] = mapped_column(String(32))  # need | handoff | contacted | crisis_help | feedback_<1-5> | ...
+    topic: Mapped[str] = mapped_column(String(40), default="")  # "" when the metric has none (crisis_help)
+    language: Mapped[str] = mapped_column(String(2), default="")
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FlowVersion(Base):
+    """A published set of flows: immutable, numbered; the bot runs the newest and starts from it when the files
+    on disk are broken. `files` maps each file name to its YAML text (flows hold no citizen data)."""
+
+    __tablename__ = "flow_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # the version number
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(48))  # admin:NAME | system (published at start-up from FLOWS_DIR)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    files: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class Outbox(Base):

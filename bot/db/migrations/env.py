@@ -21,6 +21,8 @@ def run_migrations_online() -> None:
     url = config.get_main_option("sqlalchemy.url")
     if url is None:
         raise RuntimeError("alembic: sqlalchemy.url is not set")
+    # A plain engine: SQLite's foreign keys stay off here, so batch migrations can recreate a table that others
+    # refer to without cascading (bot.db.session turns them on for the application).
     engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
