@@ -331,6 +331,22 @@ COMBOS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], int, str | None]
     ), (
         r"\b(?:plotsligt|helt plotsligt|nyss|just nu|nu|mitt under|i morse)\b",
     ), 2, r"\b(?:efter stroken|i flera ar|sedan lange|ibland|demens|nervos|nar han e nervos|nar hon e nervos)\b"),
+    # Gone soon, with exhaustion: "jag orkar inte mer, imorgon är jag borta"; being away alone is a trip
+    # ("huomenna olen poissa töistä", "imorgon är jag borta på semester") and never counts without the other cue.
+    ("farewell", "fi", (
+        r"\b(?:huomenna|pian|kohta|tana yona|illalla|sitten) (?:ma |mina )?(?:olen|oon) (?:jo )?poissa\b(?! (?:\w+(?:lta|sta|lla|ssa)|kotoa|matkalla|lomalla|toista|koko|pari|muutaman|viikon|paivan)\b)"
+        r"|\b(?:huomenna|pian|kohta|tana yona) (?:mua|minua) ei (?:enaa )?(?:ole|oo)\b(?! (?:\w+(?:lla|ssa|lta|sta)|kotona|paikalla|toissa)\b)",
+    ), (
+        r"\ben (?:enaa )?(?:jaksa|kesta|pysty) (?:enaa|enempaa|tata|tallaista|mitaan)\b|\bvoimat (?:on |ovat )?loppu\b",
+        r"\bluovutan\b|\bei (?:ole|oo) (?:mitaan )?(?:jarkea|tarkoitusta|toivoa)\b",
+    ), 2, None),
+    ("farewell", "sv", (
+        r"\b(?:i ?morgon|snart|i ?natt|i ?kvall|sen) (?:e|ar) (?:ja|jag) borta\b(?! (?:pa|i|fran|hela|over|en|ett|nagra|till|hos|hemifran|resten|med)\b)"
+        r"|\b(?:i ?morgon|snart|i ?natt) finns (?:ja|jag) (?:int|inte|ej)\b(?! (?:pa|i|hos|dar|har)\b)",
+    ), (
+        r"\b(?:orkar|klarar|palar) (?:ja |jag )?(?:int|inte|ej) (?:mer|mera|langre|lange till)\b|\bkrafterna (?:e |ar )?slut\b",
+        r"\b(?:ja|jag) ger upp\b|\b(?:det )?(?:finns|e|ar) (?:ingen|inget) (?:mening|hopp|ide)\b",
+    ), 2, None),
 
 )
 

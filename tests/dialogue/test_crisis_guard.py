@@ -118,6 +118,8 @@ FALSE_ALARMS = [
     "ei mulla mitään itsetuhoisia ajatuksia, oon vaan tosi väsynyt",
     "kuolen nälkään", "det här tar livet av mig", "tää työ tappaa mut", "jag dör av skratt",
     "ei mulla ole itsetuhoisia ajatuksia", "inga självmordstankar",
+    "ring på fredag, imorgon är jag borta", "huomenna olen poissa töistä kun en jaksa enää",
+    "imorgon är jag borta på semester, jag orkar inte mer med resan", "jag orkar inte mer",
 ]
 
 
@@ -137,6 +139,10 @@ MISSED = [
     ("mamma pratar konstigt och ena armen är slapp", "medical"),
     ("mies on diabeetikko ja on ihan sekava ja hikinen", "medical"),
     ("painaa rinnassa ja säteilee käteen", "medical"),
+    ("jag orkar inte mer, imorgon är jag borta", "suicidal"),
+    ("orkar int mer, snart e ja borta", "suicidal"),
+    ("en jaksa enää, huomenna olen poissa", "suicidal"),
+    ("en jaksa tätä enää, huomenna mua ei oo", "suicidal"),
 ]
 
 
