@@ -214,13 +214,13 @@ _NO_HURRY = re.compile(
     r"|\bi lugn och ro\b|\b(?:hastar|bradskar) (?:inte|int|inge|ej)\b"
     r"|\bkiire\w*(?: \w+)? (?:ei|eika)(?: \w+)? (?:ole|oo|ol)\b")
 _URGENT = re.compile(
-    r"\b(?:heti|kiire|kiireen|kiireesti|kiireel\w*|kiiret\w*|kiireh\w*|pian|nopeasti|nopeesti|nopsaa|pikaisesti"
+    r"\b(?:heti|kiire|kiireen|kiireesti|kiireel\w*|kiiret\w*|kiireh\w*|mahdollisimman pian|niin pian kuin|pikimmiten|nopeasti|nopeesti|nopsaa|pikaisesti"
     r"|pikainen|pikaista|pikaisen|pikimmiten|akuutti\w*|tanaan|tana (?:paivana|iltana)|huomenna|huomiseen|asap"
     r"|valittomasti|saman tien|samantien|hata|hatatilan\w*|bradsk\w*|bratt\w*|genast|snabbt|snabbast|snarast"
     r"|omedelbart|idag|i dag|imorgon|i morgon|imorron|i morron|imorn|i morn|akut|akuta|direkt"
     r"|sa (?:fort|snart|snabbt) (?:som mojligt|det gar))\b")
 _SOON = re.compile(
-    r"\b(?:lahiaikoina|lahiaikoin|lahipaivina|lahiviikkoina|lahiviikkoin|piakkoin|kohtapuoliin|ensi viikolla"
+    r"\b(?:pian|lahiaikoina|lahiaikoin|lahipaivina|lahiviikkoina|lahiviikkoin|piakkoin|kohtapuoliin|ensi viikolla"
     r"|ensi viikon|ensiviikolla|tulevalla viikolla|(?:parin|muutaman|kahden|kolmen)? ?viikon (?:sisalla|aikana"
     r"|paasta|kuluessa)|taman kuun aikana|kuun sisalla|snart|nasta vecka|nasta veckan|inom (?:nagra|ett par|en|tva"
     r"|nan|nagon) (?:vecka|veckor|veckorna)|(?:de )?narmaste (?:veckorna|tiden)|inom kort)\b")

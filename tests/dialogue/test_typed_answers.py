@@ -74,7 +74,7 @@ TABLE: dict[str, dict[str, list[tuple[str, str | None]]]] = {
     "urgency": {
         "fi": [("ei kiire", "no_hurry"), ("ei kiirettä", "no_hurry"), ("ei ole kiire", "no_hurry"),
                ("ei mitään kiirettä", "no_hurry"), ("ei oo kiire", "no_hurry"), ("kiire", "urgent"),
-               ("heti", "urgent"), ("pian", "urgent"), ("nopeasti", "urgent"), ("mahdollisimman pian", "urgent"),
+               ("heti", "urgent"), ("pian", "soon"), ("nopeasti", "urgent"), ("mahdollisimman pian", "urgent"),
                ("on kiire", "urgent"), ("lähiaikoina", "soon"), ("parin viikon sisällä", "soon"),
                ("lähiviikkoina", "soon"), ("ensi viikolla", "soon"),
                ("en tiiä", None), ("ehkä", None), ("joo", None), ("ei", None)],

@@ -150,6 +150,7 @@ URGENCY_FI = [
     ("tarvitsen apua heti", "urgent"),
     ("asialla on kiire", "urgent"),
     ("mahdollisimman pian kiitos", "urgent"),
+    ("tarvitsisin apua pian", "soon"),
     ("äiti kotiutuu huomenna eikä kukaan ole kotona", "urgent"),
     ("tänään pitäis saada joku käymään", "urgent"),
     ("tarvitaan nopeesti apua", "urgent"),
