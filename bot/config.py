@@ -28,7 +28,8 @@ class Settings(BaseSettings):
     default_language: Literal["fi", "sv"] = Field("fi", alias="DEFAULT_LANGUAGE")
     timezone: str = Field("Europe/Helsinki", alias="TIMEZONE")
     data_key: SecretStr | None = Field(None, alias="DATA_KEY")
-    data_key_file: Path = Field(Path(".lahitori-data.key"), alias="DATA_KEY_FILE")
+    # None: in dev the key is generated into the user's config dir (bot.crypto.default_key_file)
+    data_key_file: Path | None = Field(None, alias="DATA_KEY_FILE")
     flows_dir: Path = Field(PROJECT_ROOT / "flows", alias="FLOWS_DIR")
     locales_dir: Path = Field(PROJECT_ROOT / "locales", alias="LOCALES_DIR")
 
@@ -42,6 +43,9 @@ class Settings(BaseSettings):
     telegram_token: SecretStr | None = Field(None, alias="TELEGRAM_TOKEN")
     telegram_api_url: str = Field("https://api.telegram.org/bot", alias="TELEGRAM_API_URL")
     telegram_poll_interval: float = Field(0.0, ge=0, le=60, alias="TELEGRAM_POLL_INTERVAL")
+    # the bot's @username, for the deep links of staff link codes (t.me/<name>?start=CODE)
+    telegram_bot_username: str | None = Field(None, pattern=r"^@?[A-Za-z][A-Za-z0-9_]{3,31}$",
+                                              alias="TELEGRAM_BOT_USERNAME")
     webhook_url: str | None = Field(None, alias="WEBHOOK_URL")
     webhook_listen: str = Field("127.0.0.1", alias="WEBHOOK_LISTEN")
     webhook_port: int = Field(8443, ge=1, le=65535, alias="WEBHOOK_PORT")
@@ -58,6 +62,17 @@ class Settings(BaseSettings):
     claim_timeout_hours: float = Field(2.0, gt=0, le=240, alias="CLAIM_TIMEOUT_HOURS")
     outbox_interval: float = Field(1.0, gt=0, le=60, alias="OUTBOX_INTERVAL")
     crisis_phone: str = Field("112", alias="CRISIS_EMERGENCY_NUMBER")
+    # Retention (bot/handoff/retention.py, `lahitori purge`, daily in `lahitori run`): days after a citizen's last
+    # activity without any case, after a case was closed or cancelled, and for audit events and bare case records.
+    retention_conversation_days: int = Field(30, ge=1, le=3650, alias="RETENTION_CONVERSATION_DAYS")
+    retention_closed_case_days: int = Field(180, ge=1, le=3650, alias="RETENTION_CLOSED_CASE_DAYS")
+    retention_log_days: int = Field(730, ge=1, le=3650, alias="RETENTION_LOG_DAYS")
+    # The staff console (bot/web, `lahitori web`): where it listens, minutes a session lives without use, and whether
+    # its cookie is Secure (None: unless it listens on loopback, where a developer uses plain http).
+    web_host: str = Field("127.0.0.1", alias="WEB_HOST")
+    web_port: int = Field(8080, ge=1, le=65535, alias="WEB_PORT")
+    web_idle_minutes: int = Field(30, ge=1, le=720, alias="WEB_IDLE_MINUTES")
+    web_secure_cookie: bool | None = Field(None, alias="WEB_SECURE_COOKIE")
 
     @field_validator("database_url")
     @classmethod
@@ -67,6 +82,11 @@ class Settings(BaseSettings):
         if value.startswith("postgresql://") or value.startswith("postgres://"):
             value = "postgresql+psycopg://" + value.split("://", 1)[1]
         return value
+
+    @field_validator("data_key_file", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("rasa_url", "telegram_api_url")
     @classmethod
@@ -104,6 +124,27 @@ def _describe(error: ValidationError) -> str:
     return f"configuration error: {env_name}: {message}"
 
 
+def parse_keys(value: str) -> list[str]:
+    """The Fernet keys in a DATA_KEY value or a key file: comma- or line-separated, newest first."""
+    return [key.strip() for key in value.replace("\n", ",").split(",") if key.strip()]
+
+
+def read_key_file(path: Path) -> str:
+    """The keys DATA_KEY_FILE holds, as a DATA_KEY value; ConfigError (one line naming DATA_KEY) when unreadable."""
+    try:
+        keys = parse_keys(path.read_text(encoding="utf-8"))
+        mode = path.stat().st_mode
+    except (OSError, UnicodeError) as error:
+        reason = getattr(error, "strerror", None) or "not text"
+        raise ConfigError(f"configuration error: DATA_KEY: not set, and DATA_KEY_FILE {path} cannot be read "
+                          f"({reason})") from None
+    if not keys:
+        raise ConfigError(f"configuration error: DATA_KEY: not set, and DATA_KEY_FILE {path} is empty")
+    if mode & 0o077:
+        logger.warning("DATA_KEY_FILE %s can be read by others than its owner: chmod 600 it", path)
+    return ",".join(keys)
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Read the settings or raise ConfigError with one line naming the variable."""
     try:
@@ -111,9 +152,11 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as error:
         raise ConfigError(_describe(error)) from None
     if settings.is_production:
+        if settings.data_key is None and settings.data_key_file is not None:
+            settings.data_key = SecretStr(read_key_file(settings.data_key_file))
         if settings.data_key is None or settings.data_key.get_secret_value().lower() in PLACEHOLDERS:
             raise ConfigError("configuration error: DATA_KEY: required when APP_ENV=production "
-                              "(a Fernet key; see README)")
+                              "(a Fernet key, or DATA_KEY_FILE naming a file that holds it; see README)")
         if settings.database_url.startswith("sqlite"):
             logger.warning("APP_ENV=production with SQLite: PostgreSQL is the production database")
     return settings

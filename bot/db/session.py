@@ -43,11 +43,15 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         in_file = ":memory:" not in url and url != "sqlite://"
+        private_sqlite_file(url)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
+            # Deleted or overwritten rows are zeroed, not left in free space (many builds default to off): an
+            # erasure leaves no copy in the file (bot/handoff/erasure.py checkpoints the log after it).
+            cursor.execute("PRAGMA secure_delete=ON")
             if in_file:
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA synchronous=NORMAL")  # a commit reaches the disk at the next checkpoint
@@ -75,8 +79,10 @@ WRITES, RECORDED = "lahitori_writes", "lahitori_recorded"
 DIALOGUE_TABLES = ("processed_update", "citizen", "conversation", "message_log")
 # A handled inbound update's row goes without waiting for the disk: should the deletion be lost, the update runs
 # again and its turn, whose update id is noted, is a duplicate (bot/channels/telegram_inbox.py). Storing it waits.
+# A turn keeping its replies in the row (bot/db/inbound.py) is a dialogue step too: lost with the turn, the row is
+# the update again, and the turn runs again.
 DIALOGUE_STEP = frozenset({*((kind, table) for kind in ("insert", "update") for table in DIALOGUE_TABLES),
-                           ("delete", "inbound_update")})
+                           ("delete", "inbound_update"), ("update", "inbound_update")})
 
 
 def _forget_writes(connection) -> None:  # noqa: ANN001
@@ -186,11 +192,38 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
+    private_sqlite_file(url)  # alembic's own engine would create the file with the umask's mode
     command.upgrade(alembic_config(url), revision)
 
 
 def downgrade(url: str, revision: str) -> None:
+    private_sqlite_file(url)
     command.downgrade(alembic_config(url), revision)
+
+
+def private_sqlite_file(url: str) -> None:
+    """An SQLite database holds what citizens wrote: its file is created 0600 before SQLite first opens it (SQLite
+    gives its -wal and -shm files the database file's mode), and existing files others may read are made 0600."""
+    database = make_url(url).database if url.startswith("sqlite") else None
+    if not database or database == ":memory:" or database.startswith("file:"):  # a URI name: SQLite's business
+        return
+    if not os.path.exists(database):
+        with contextlib.suppress(OSError):  # a missing directory: SQLite says so on connect, as before
+            os.close(os.open(database, os.O_WRONLY | os.O_CREAT, 0o600))
+        return
+    tightened = []
+    for path in (database, f"{database}-wal", f"{database}-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            if os.stat(path).st_mode & 0o077:
+                try:
+                    os.chmod(path, 0o600)
+                except PermissionError:
+                    logger.warning("%s can be read by others and is not ours to chmod: make it 0600", path)
+                else:
+                    tightened.append(path)
+    if tightened:
+        logger.warning("the database could be read by others: made %s readable by its owner only (0600)",
+                       ", ".join(tightened))
 
 
 def head_revision() -> str:

@@ -5,7 +5,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Text
+from sqlalchemy import Column, DateTime, Table, Text, event
 from sqlalchemy.types import TypeDecorator
 
 from bot import crypto
@@ -16,12 +16,13 @@ class EncryptedText(TypeDecorator[str]):
 
     impl = Text
     cache_ok = True
+    where = ""  # "table.column", set when the column joins its table: named when no key opens a value
 
     def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
         return None if value is None else crypto.active().encrypt(value)
 
     def process_result_value(self, value: str | None, dialect: Any) -> str | None:
-        return None if value is None else crypto.active().decrypt(value)
+        return None if value is None else crypto.active().decrypt(value, where=self.where)
 
 
 class EncryptedJSON(TypeDecorator[dict]):
@@ -29,6 +30,7 @@ class EncryptedJSON(TypeDecorator[dict]):
 
     impl = Text
     cache_ok = True
+    where = ""
 
     def process_bind_param(self, value: dict | None, dialect: Any) -> str | None:
         if value is None:
@@ -36,7 +38,16 @@ class EncryptedJSON(TypeDecorator[dict]):
         return crypto.active().encrypt(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
 
     def process_result_value(self, value: str | None, dialect: Any) -> dict | None:
-        return None if value is None else json.loads(crypto.active().decrypt(value))
+        return None if value is None else json.loads(crypto.active().decrypt(value, where=self.where))
+
+
+ENCRYPTED_TYPES = (EncryptedText, EncryptedJSON)
+
+
+@event.listens_for(Column, "after_parent_attach")
+def _name_encrypted_column(column: Column, table: object) -> None:
+    if isinstance(column.type, ENCRYPTED_TYPES) and isinstance(table, Table):
+        column.type.where = f"{table.name}.{column.name}"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
