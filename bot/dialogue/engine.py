@@ -7,12 +7,14 @@ from typing import Any
 
 from bot.dialogue import listening, system, typed
 from bot.dialogue.crisis import Expects
-from bot.dialogue.models import Button, Outcome, Reply, State, Turn
+from bot.dialogue.models import Button, Document, Outcome, Reply, State, Turn
 from bot.dialogue.ports import Actions, OutOfArea, Proposal
 from bot.dialogue.render import Renderer, fold
 from bot.dialogue.validators import has_letters_or_digits, parse_phone, yes_no
+from bot.flowspec.placeholders import fill_plain
 from bot.flowspec.registry import FlowRegistry, FlowSet
 from bot.flowspec.schema import (
+    CONSENT_VARS,
     AskStep,
     ChoiceStep,
     ConsentStep,
@@ -142,14 +144,16 @@ class _Run:
     def outcome(self) -> Outcome:
         return Outcome(state=self.s, replies=self.replies, events=self.events)
 
-    def say(self, text: str, buttons: list[tuple[str, str]] | None = None) -> None:
-        """Add a reply; buttons (label, key) start a new menu and make older buttons stale."""
+    def say(self, text: str, buttons: list[tuple[str, str]] | None = None, *,
+            document: Document | None = None) -> None:
+        """Add a reply; buttons (label, key) start a new menu and make older buttons stale. A document (a file for
+        the citizen) goes out with the text; the turn only returns it, the channel sends it."""
         if buttons:
             self.s.menu_id += 1
             made = tuple(Button(label=label, payload=f"m{self.s.menu_id}:{key}") for label, key in buttons)
-            self.replies.append(Reply(text=text, buttons=made))
+            self.replies.append(Reply(text=text, buttons=made, document=document))
         else:
-            self.replies.append(Reply(text=text))
+            self.replies.append(Reply(text=text, document=document))
 
     def fmt(self, template: str, **extra: Any) -> str:
         values = self.render.slot_values()
@@ -317,6 +321,8 @@ class _Run:
                 return
             elif listening.on_card(self, step, text, prediction):
                 return
+            elif listening.phone_for_contact(self, step, text):
+                return
             elif step.slot is None and prediction.intent in SERVICE_TOPICS:
                 self.s.slots["topic_confidence"] = round(prediction.confidence, 3)
                 listening.remember_first_words(self, text, prediction)
@@ -471,10 +477,20 @@ class _Run:
             self.restart()
             return
         template = step.text if proposal.coordinator else step.text_unit
-        text = self.fmt(template.get(self.s.lang), **self.proposal_vars(proposal))
+        text = self.fmt_consent(template.get(self.s.lang), proposal)
         self.s.slots["_proposal"] = proposal.as_slot()
         self.s.slots["_consent_text"] = text
         self.say(text, [(step.yes_label.get(self.s.lang), "yes"), (step.no_label.get(self.s.lang), "no")])
+
+    def fmt_consent(self, template: str, proposal: Proposal) -> str:
+        """A consent text, recorded as shown: filled only with who receives the need (never a slot), and refused
+        unless every placeholder is a plain one of CONSENT_VARS (validation's rule, kept again here)."""
+        values = {k: v for k, v in self.proposal_vars(proposal).items() if v is not None}
+        values["topic"] = self.render.display("topic", self.s.slots["topic"]) if self.s.slots.get("topic") else "–"
+        try:
+            return I18n.tidy(fill_plain(template, values, allowed=CONSENT_VARS))
+        except ValueError as error:
+            raise _Recover(f"consent text refused: {error}") from error
 
     def answer_consent(self, step: ConsentStep, given: bool) -> None:
         need_id, text = self.s.slots.get("_need_id"), self.s.slots.get("_consent_text")
@@ -542,7 +558,8 @@ class _Run:
         unit = self.actions.unit_contact(municipality=self.s.slots.get("municipality"), lang=self.s.lang)
         return {"unit": unit.name, "unit_phone": unit.phone, "unit_hours": unit.hours, "unit_address": unit.address}
 
-    def proposal_vars(self, proposal: Proposal) -> dict[str, str | None]:
+    @staticmethod
+    def proposal_vars(proposal: Proposal) -> dict[str, str | None]:
         return {"coordinator": proposal.coordinator, "title": proposal.title,
                 "pair": proposal.pair or proposal.unit.name, "unit": proposal.unit.name,
                 "unit_phone": proposal.unit.phone, "unit_hours": proposal.unit.hours,

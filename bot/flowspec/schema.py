@@ -17,6 +17,21 @@ CONTEXT_VARS = ("coordinator", "title", "unit", "pair", "when", "how", "contact_
                 "unit_address", "topic", "where_to_turn")
 VALIDATORS = ("non_empty", "phone", "yes_no", "any")
 
+# Slots the need keeps in plaintext columns (bot/handoff/service.py record_need, bot/db/models.py Need), with the
+# column's length: only a flow's own option values, or a validator's closed set of answers, may be stored in them.
+# description, phone and contact_time are encrypted columns and take the citizen's own words.
+PLAINTEXT_SLOTS = {"for_whom": 16, "municipality": 64, "urgency": 16, "contact_preference": 16}
+# Validators of an `ask` step whose answer is one of a closed set, never the typed text (bot/dialogue/engine.py
+# answer_ask): yes_no stores "yes" or "no". non_empty and any store the text itself, phone a phone number.
+CLOSED_VALIDATORS = {"yes_no": ("yes", "no")}
+# Slots the bot sets itself and the need keeps in plaintext columns: no flow may declare or store into them.
+BOT_SLOTS = ("topic", "topic_confidence")
+# The only values a consent text may name: who receives the need and how to reach the unit (the engine's
+# proposal_vars) and the need's topic. The text is recorded as shown, unencrypted, so nothing the citizen wrote.
+CONSENT_VARS = ("coordinator", "title", "pair", "unit", "unit_phone", "unit_hours", "unit_address", "topic")
+# Context values that carry the citizen's own words (besides every slot but topic).
+CITIZEN_VARS = ("contact_time_note",)
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -99,10 +114,11 @@ class SummaryStep(_Strict):
 
 class ConsentStep(_Strict):
     kind: Literal["consent"]
-    text: Text = Field(description="must name {coordinator}, {unit} and what is shared")
+    text: Text = Field(description="recorded as consented to: must name {coordinator} and {unit}, plain "
+                                   "placeholders of CONSENT_VARS only")
     text_unit: Text = Field(description="used when no coordinator is free: must name {unit}")
-    yes_label: Text
-    no_label: Text
+    yes_label: Text = Field(description="shown as written: no placeholders")
+    no_label: Text = Field(description="shown as written: no placeholders")
     yes: Ref
     no: Ref
 

@@ -1,7 +1,6 @@
 """Validate flows in two layers: the schema, then one named rule at a time, each as file:line."""
 from __future__ import annotations
 
-import string
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from pathlib import Path
@@ -12,7 +11,9 @@ from pydantic_core import ErrorDetails
 
 from bot.dialogue.validators import folded_words, yes_no
 from bot.flowspec.loader import LoadedFlow, Problem, SourceFile, read_source
+from bot.flowspec.placeholders import BrokenTemplate, placeholders
 from bot.flowspec.schema import CONTEXT_VARS, LANGS, NEED_SLOTS, ChoiceStep, Flow, Text
+from bot.flowspec.validate_privacy import privacy_problems
 from nlu.types import ALL_INTENTS, SERVICE_TOPICS
 
 ENTRY = "main"
@@ -160,26 +161,12 @@ def check_flows(loaded: list[LoadedFlow], *, broken: AbstractSet[str] = frozense
                 if slot not in known_slots:
                     problem(item, (*base, "fields", index), f"step {step_id}: unknown slot {slot!r} in fields")
             for loc, text in _texts(step, base):
-                for lang in ("fi", "sv"):
-                    for name in _placeholders(text.get(lang)):
-                        if name is None:
-                            problem(item, (*loc, lang), f"step {step_id}: broken {{placeholder}} in the {lang} text; "
-                                                        "write {{ and }} for literal braces")
-                        elif name not in known_slots and name not in CONTEXT_VARS:
-                            problem(item, (*loc, lang), f"step {step_id}: unknown placeholder {{{name}}} in the {lang} "
-                                                        f"text; use a slot or one of {', '.join(CONTEXT_VARS)}")
+                for lang in LANGS:
+                    for message in _placeholder_problems(text.get(lang), lang, known_slots):
+                        problem(item, (*loc, lang), f"step {step_id}: {message}")
             if step.kind == "choice":
                 for loc, message in _typed_answer_problems(step):
                     problem(item, (*base, *loc), f"step {step_id}: {message}")
-            if step.kind == "consent":
-                for lang in ("fi", "sv"):
-                    names = set(_placeholders(step.text.get(lang)))
-                    if not {"coordinator", "unit"} <= names:
-                        problem(item, (*base, "text", lang), f"step {step_id}: the consent text must name the "
-                                                             "coordinator and unit: use {coordinator} and {unit}")
-                    if "unit" not in set(_placeholders(step.text_unit.get(lang))):
-                        problem(item, (*base, "text_unit", lang),
-                                f"step {step_id}: text_unit must name the unit: use {{unit}}")
             if step.kind == "info":
                 try:
                     valid = phonenumbers.is_valid_number(phonenumbers.parse(step.phone, "FI"))
@@ -188,6 +175,9 @@ def check_flows(loaded: list[LoadedFlow], *, broken: AbstractSet[str] = frozense
                 if not valid:
                     problem(item, (*base, "phone"),
                             f"step {step_id}: {step.phone!r} is not a valid Finnish phone number")
+
+        for loc, message in privacy_problems(flow):
+            problem(item, loc, message)
 
     # Reachability: from the entry flow's start and from every topic flow's start (topics are routed by NLU).
     roots = {(f.flow.id, f.flow.start) for f in loaded if f.flow.id == ENTRY or f.flow.topic}
@@ -262,11 +252,28 @@ def _reachable(by_id: dict[str, LoadedFlow], roots: set[tuple[str, str]]) -> set
     return seen
 
 
-def _placeholders(text: str) -> list[str | None]:
+def _placeholder_problems(text: str, lang: str, known_slots: AbstractSet[str]) -> Iterable[str]:
+    """Every text's placeholders: well formed, plain (no spec, conversion or access: they can shorten, hide or
+    reach past a value) and naming a slot or a context value."""
     try:
-        return [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
-    except ValueError:
-        return [None]
+        found = placeholders(text)
+    except BrokenTemplate:
+        yield f"broken {{placeholder}} in the {lang} text; write {{{{ and }}}} for literal braces"
+        return
+    for placeholder in found:
+        name, written = placeholder.name, placeholder.written()
+        if placeholder.access:
+            yield (f"{written} in the {lang} text reaches into the value ({placeholder.access}); flow texts take "
+                   f"plain placeholders only: write {{{name}}}")
+        if placeholder.conversion is not None:
+            yield (f"{written} in the {lang} text has a conversion (!{placeholder.conversion}); flow texts take "
+                   f"plain placeholders only: write {{{name}}}")
+        if placeholder.spec:
+            yield (f"{written} in the {lang} text has a format spec (:{placeholder.spec}), which can shorten or "
+                   f"hide the value; flow texts take plain placeholders only: write {{{name}}}")
+        if name not in known_slots and name not in CONTEXT_VARS:
+            yield (f"unknown placeholder {{{name}}} in the {lang} text; use a slot or one of "
+                   f"{', '.join(CONTEXT_VARS)}")
 
 
 def _declared_id(path: Path) -> str:

@@ -2,19 +2,12 @@
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from pathlib import Path
 
 import pytest
 
-from bot.config import PROJECT_ROOT
 from bot.flowspec.registry import FlowRegistry, FlowsInvalid
-
-
-@pytest.fixture
-def flows_copy(tmp_path: Path) -> Path:
-    return Path(shutil.copytree(PROJECT_ROOT / "flows", tmp_path / "flows"))
 
 
 def touch_later(path: Path) -> None:

@@ -2,42 +2,14 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
-import pytest
-
-from bot.config import PROJECT_ROOT
 from bot.flowspec.registry import load_flowset
 from bot.flowspec.schema import ChoiceStep
-from bot.flowspec.validate import validate_dir
+from tests.flowspec.flowfiles import FLOWS, edit, line_of, problems_of
 
-FLOWS = PROJECT_ROOT / "flows"
 OFFER_ACCEPT = '      - label: {fi: "Kyllä, haluan yhteydenoton", sv: "Ja, jag vill bli kontaktad"}\n'
 OTHER = "      - label: {fi: Kysyn jotain muuta, sv: Jag vill fråga om något annat}\n        next: main.again\n"
-
-
-@pytest.fixture
-def flows_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "flows"
-    shutil.copytree(FLOWS, target)
-    return target
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path.name}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def problems_of(directory: Path) -> list[str]:
-    return [str(p) for p in validate_dir(directory)[1]]
-
-
-def line_of(path: Path, needle: str, after: str = "") -> int:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    start = next(i for i, line in enumerate(lines) if after in line) if after else 0
-    return next(i for i, line in enumerate(lines[start:], start + 1) if needle in line)
 
 
 def test_every_option_of_intake_and_every_offer_has_words():

@@ -2,38 +2,12 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from bot.config import PROJECT_ROOT
 from bot.flowspec.validate import validate_dir
-
-FLOWS = PROJECT_ROOT / "flows"
-
-
-@pytest.fixture
-def flows_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "flows"
-    shutil.copytree(FLOWS, target)
-    return target
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path.name}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def problems_of(directory: Path) -> list[str]:
-    return [str(p) for p in validate_dir(directory)[1]]
-
-
-def line_of(path: Path, needle: str) -> int:
-    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if needle in line)
+from tests.flowspec.flowfiles import FLOWS, edit, line_of, problems_of
 
 
 def test_the_shipped_flows_are_valid():
