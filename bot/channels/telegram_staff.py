@@ -21,9 +21,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from bot.db.inbound import note_processed
 from bot.db.models import Coordinator, Handoff, StaffMessage
 from bot.db.session import worth_retrying
-from bot.handoff import staff
+from bot.handoff import staff, staff_group, staff_link
 from bot.handoff.audit import record
 from bot.handoff.outbox import case_card, remember_staff_messages, staff_language
 from bot.i18n import N_, I18n
@@ -74,6 +75,16 @@ HEADERS = {
     "handoff_given": N_("Case #{case} was given to you by {giver}"),
     "handoff_escalated": N_("Case #{case} has waited too long without being claimed"),
     "card": N_("Case #{case}"),
+}
+LINK_HOW = N_("Write the code you got from the administrator after the command: /link 7K3QM-XW9DA-4RTB-N2FH-0CJE-PV8S, "
+              "or open the link that came with it.")
+# What /unitgroup answers in the group: a new group waits for an administrator; the approved one is told so.
+GROUP_TEXTS = {
+    "waiting": N_("An administrator must approve this group before anything about the cases of {unit} is sent "
+                  "here. Ask them to run: lahitori staff group approve {code}"),
+    "approved": N_("This group now receives the new and escalated cases of {unit}. Cases whose consent names "
+                   "people show here without personal data."),
+    "off": N_("This group no longer receives the cases of {unit}."),
 }
 # The domain's refusals, as the coordinator reads them.
 ERRORS: dict[type[staff.StaffError], str] = {
@@ -132,7 +143,8 @@ class StaffDesk:
         """Cheap, in memory: might this update be staff business? (The citizen path must not pay a query.)"""
         if payload is not None and payload.startswith(BUTTON):
             return True
-        if text is not None and text.startswith("/") and command_of(text)[0] in STAFF_ONLY | {"link"}:
+        if text is not None and text.startswith("/") and (command_of(text)[0] in STAFF_ONLY | {"link"}
+                                                           or is_link_start(text)):
             return True
         return self.is_linked(user_id)
 
@@ -140,15 +152,16 @@ class StaffDesk:
 
     def handle(self, *, user_id: int, text: str | None = None, payload: str | None = None,
                replied_to: str | None = None, lang_hint: str | None = None, replied_to_id: int | None = None,
-               replied_chat: int | None = None) -> StaffReply | None:
+               replied_chat: int | None = None, update: tuple[str, int] | None = None) -> StaffReply | None:
         """One staff update in one transaction; run again when the citizen's conversation changed meanwhile
         (a claim or a reply switches it to relay mode while the citizen may be writing) or the database dropped
-        the connection."""
+        the connection. `update` (source, update id): noted as processed in that transaction, so a redelivery
+        (or a rerun after a crash) acts once."""
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 return self._handle(user_id=user_id, text=text, payload=payload, replied_to=replied_to,
                                     lang_hint=lang_hint, replied_to_id=replied_to_id,
-                                    replied_chat=user_id if replied_chat is None else replied_chat)
+                                    replied_chat=user_id if replied_chat is None else replied_chat, update=update)
             except (StaleDataError, DBAPIError) as error:
                 if attempt == ATTEMPTS or not worth_retrying(error):
                     raise
@@ -157,12 +170,15 @@ class StaffDesk:
 
     def _handle(self, *, user_id: int, text: str | None, payload: str | None, replied_to: str | None,
                 lang_hint: str | None, replied_to_id: int | None = None,
-                replied_chat: int | None = None) -> StaffReply | None:
+                replied_chat: int | None = None, update: tuple[str, int] | None = None) -> StaffReply | None:
         now = self.services.clock()
         with self.services.sessions.begin() as session:
             me = staff.coordinator_for_chat(session, chat_id=user_id)
             name, rest = command_of(text) if text and text.startswith("/") else ("", "")
-            if name == "link":
+            acting = me is not None or name == "link" or is_link_start(text or "")  # else it may be a citizen's turn
+            if acting and update is not None and not note_processed(session, update, now=now):
+                return StaffReply(chat_id=user_id)  # acted on once already (a redelivery, a rerun after a crash)
+            if name == "link" or is_link_start(text or ""):  # /start CODE: the deep link t.me/<bot>?start=CODE
                 return self.link(session, user_id=user_id, code=rest, lang=staff_language(me) if me else lang_hint,
                                  now=now)
             if me is None:
@@ -218,8 +234,9 @@ class StaffDesk:
         return self.services.i18n.gettext(known, message)
 
     def link_group(self, *, user_id: int, chat_id: int, off: bool) -> StaffReply | None:
-        """`/unitgroup` (or `/unitgroup off`) sent in a group by a linked coordinator: the group becomes (stops
-        being) their unit's staff group chat. Anyone else is audited and not answered: others read along."""
+        """`/unitgroup` sent in a group by a linked coordinator: the group waits for an administrator's approval as
+        their unit's staff group chat, and gets nothing until then; `/unitgroup off`: it gets (or waits for)
+        nothing more. Anyone else is audited and not answered: others read along."""
         now = self.services.clock()
         with self.services.sessions.begin() as session:
             me = staff.coordinator_for_chat(session, chat_id=user_id)
@@ -227,18 +244,21 @@ class StaffDesk:
                 record(session, actor=f"chat:{user_id}"[:48], action="staff_command_refused", at=now,
                        details={"command": "unitgroup", "reason": "not_linked"})
                 return None
-            unit = staff.set_unit_group(session, coordinator_id=me.id, chat_id=None if off else chat_id, now=now)
+            if off:
+                unit = staff_group.leave_unit_group(session, coordinator_id=me.id, chat_id=chat_id, now=now)
+                message = GROUP_TEXTS["off"]
+            else:
+                unit = staff_group.request_unit_group(session, coordinator_id=me.id, chat_id=chat_id, now=now)
+                message = GROUP_TEXTS["approved" if unit.staff_chat_id == str(chat_id) else "waiting"]
             lang = staff_language(unit)
             reply = StaffReply(chat_id=chat_id)
-            reply.add(self._(lang, N_("This group no longer receives the cases of {unit}.") if off else
-                             N_("This group now receives the new and escalated cases of {unit}. Cases whose "
-                                "consent names people show here without personal data.")).format(unit=unit.name(lang)))
+            reply.add(self._(lang, message).format(unit=unit.name(lang), code=unit.code))
             return reply
 
     def link(self, session: Session, *, user_id: int, code: str, lang: str | None, now: datetime) -> StaffReply:
         reply = StaffReply(chat_id=user_id)
         if not code.strip():
-            reply.add(self._(lang, N_("Write the code after the command: /link ABCD2345")))
+            reply.add(self._(lang, LINK_HOW))
             return reply
         try:
             me = staff.link_account(session, code=code, chat_id=user_id, now=now)
@@ -326,7 +346,7 @@ class StaffDesk:
         values = {"case": case, "status": self._(lang, STATUS.get(handoff.status, "")) if handoff else "",
                   "holder": handoff.coordinator.first_name if handoff and handoff.coordinator else "–",
                   "contact": self._(lang, CONTACT.get(handoff.need.contact_preference or "phone", CONTACT["phone"]))
-                  if handoff else ""}
+                  if handoff and handoff.need else ""}
         message = next((text for kind, text in ERRORS.items() if isinstance(error, kind)), None)
         return self._(lang, message).format(**values) if message else str(error)
 
@@ -427,6 +447,13 @@ class StaffDesk:
 def full_card(session: Session, handoff: Handoff) -> dict[str, Any]:
     """The case card with its history, for a coordinator who asked for the case (not for notifications)."""
     return {**case_card(handoff), "history": staff.history(session, handoff=handoff)}
+
+
+def is_link_start(text: str) -> bool:
+    """`/start CODE`, as Telegram sends a deep link's payload: link the account (other /start words are the
+    citizen's)."""
+    name, rest = command_of(text) if text.startswith("/") else ("", "")
+    return name == "start" and staff_link.well_formed(rest)
 
 
 def command_of(text: str) -> tuple[str, str]:

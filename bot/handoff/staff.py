@@ -1,4 +1,5 @@
-"""The staff side of a case: linking a coordinator's chat, claim, contacted, close, give to the pair, away and back.
+"""The staff side of a case: claim, contacted, close, give to the pair, away and back (linking a chat:
+staff_link.py; the unit's staff group: staff_group.py; the refusals: staff_errors.py, all importable from here).
 
 Every function takes the caller's session and `now` and never commits. A refused attempt raises a StaffError
 after adding an audit event to the session: catch the error inside the transaction and commit, or the audit
@@ -6,178 +7,48 @@ of the refusal (and the link-code throttle that counts it) is rolled back with i
 """
 from __future__ import annotations
 
-import hashlib
 import logging
-import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
-from bot.db.models import Absence, AuditEvent, Citizen, Coordinator, Handoff, MessageLog, StaffLinkCode, Unit
+from bot.db.models import Absence, AuditEvent, Citizen, Coordinator, Handoff, MessageLog
 from bot.dialogue.models import MAX_TEXT
-from bot.handoff import relay
+from bot.handoff import relay, stats
 from bot.handoff.audit import record
 from bot.handoff.outbox import enqueue, names_people, notify_coordinator
 from bot.handoff.routing import OPEN_STATUSES, is_absent
+from bot.handoff.staff_errors import CaseNotFound as CaseNotFound
+from bot.handoff.staff_errors import ChatAlreadyLinked as ChatAlreadyLinked
+from bot.handoff.staff_errors import ChatNotChosen as ChatNotChosen
+from bot.handoff.staff_errors import CitizenUnreachable as CitizenUnreachable
+from bot.handoff.staff_errors import CodeExpired as CodeExpired
+from bot.handoff.staff_errors import CodeUsed as CodeUsed
+from bot.handoff.staff_errors import CoordinatorInactive as CoordinatorInactive
+from bot.handoff.staff_errors import EmptyMessage as EmptyMessage
+from bot.handoff.staff_errors import InvalidCode as InvalidCode
+from bot.handoff.staff_errors import InvalidPeriod as InvalidPeriod
+from bot.handoff.staff_errors import InvalidTransition as InvalidTransition
+from bot.handoff.staff_errors import NoPendingGroup as NoPendingGroup
+from bot.handoff.staff_errors import NotHolder as NotHolder
+from bot.handoff.staff_errors import NoUnitGroup as NoUnitGroup
+from bot.handoff.staff_errors import PairUnavailable as PairUnavailable
+from bot.handoff.staff_errors import PermissionDenied as PermissionDenied
+from bot.handoff.staff_errors import StaffError as StaffError
+from bot.handoff.staff_errors import TooManyAttempts as TooManyAttempts
+from bot.handoff.staff_errors import UnknownCoordinator as UnknownCoordinator
+from bot.handoff.staff_link import CODE_ALPHABET as CODE_ALPHABET
+from bot.handoff.staff_link import CODE_LENGTH as CODE_LENGTH
+from bot.handoff.staff_link import LINK_FAILURES_PER_HOUR as LINK_FAILURES_PER_HOUR
+from bot.handoff.staff_link import code_hash as code_hash
+from bot.handoff.staff_link import coordinator_for_chat as coordinator_for_chat
+from bot.handoff.staff_link import create_link_code as create_link_code
+from bot.handoff.staff_link import link_account as link_account
+from bot.handoff.staff_link import normalise_code as normalise_code
 
 logger = logging.getLogger(__name__)
-
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud and typed from a phone
-CODE_LENGTH = 8
-LINK_FAILURES_PER_HOUR = 5
-
-
-class StaffError(Exception):
-    """A staff action was refused; the message is one sentence a coordinator can act on."""
-
-
-class UnknownCoordinator(StaffError):
-    """No coordinator has this id."""
-
-
-class InvalidCode(StaffError):
-    """The link code is not one we issued."""
-
-
-class CodeUsed(StaffError):
-    """The link code has already linked an account."""
-
-
-class CodeExpired(StaffError):
-    """The link code is too old."""
-
-
-class CoordinatorInactive(StaffError):
-    """The coordinator is no longer active."""
-
-
-class ChatAlreadyLinked(StaffError):
-    """This chat already belongs to another coordinator."""
-
-
-class TooManyAttempts(StaffError):
-    """Too many wrong codes from this chat in the last hour."""
-
-
-class CaseNotFound(StaffError):
-    """No case has this id."""
-
-
-class PermissionDenied(StaffError):
-    """The coordinator may not act on this case."""
-
-
-class InvalidTransition(StaffError):
-    """The case is not in a state that allows this action."""
-
-
-class PairUnavailable(StaffError):
-    """The case cannot go to a work pair: none, inactive or away."""
-
-
-class InvalidPeriod(StaffError):
-    """An absence that ends before it starts."""
-
-
-class NotHolder(StaffError):
-    """Only the coordinator holding the case talks with the citizen."""
-
-
-class ChatNotChosen(StaffError):
-    """The citizen asked to be contacted another way than in this chat."""
-
-
-class CitizenUnreachable(StaffError):
-    """The citizen has blocked the bot or deleted their data: a message cannot reach them."""
-
-
-class EmptyMessage(StaffError):
-    """A relay message without words."""
-
-
-# Linking a chat ----------------------------------------------------------------------------------------------
-
-def normalise_code(code: str) -> str:
-    return "".join(ch for ch in code.upper() if ch not in " -\t\n")
-
-
-def code_hash(code: str) -> str:
-    return hashlib.sha256(normalise_code(code).encode("ascii", "replace")).hexdigest()
-
-
-def create_link_code(session: Session, *, coordinator_id: int, now: datetime, ttl: timedelta = timedelta(hours=24),
-                     created_by: str) -> str:
-    """A new one-time code for the coordinator (older unused codes stop working); only its hash is stored."""
-    coordinator = session.get(Coordinator, coordinator_id)
-    if coordinator is None:
-        raise UnknownCoordinator(f"no coordinator has id {coordinator_id}")
-    if not coordinator.active:
-        raise CoordinatorInactive(f"{coordinator.first_name} {coordinator.last_name} is not active: no code was made")
-    if ttl <= timedelta(0):
-        raise ValueError("ttl must be positive")
-    session.execute(update(StaffLinkCode)
-                    .where(StaffLinkCode.coordinator_id == coordinator_id, StaffLinkCode.used_at.is_(None),
-                           StaffLinkCode.expires_at > now)
-                    .values(expires_at=now).execution_options(synchronize_session=False))
-    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-    session.add(StaffLinkCode(coordinator_id=coordinator_id, code_hash=code_hash(code), created_at=now,
-                              expires_at=now + ttl, created_by=created_by))
-    record(session, actor=created_by, action="staff_link_code_created", at=now,
-           details={"coordinator_id": coordinator_id, "expires_at": (now + ttl).isoformat()})
-    session.flush()
-    return code
-
-
-def link_account(session: Session, *, code: str, chat_id: int | str, now: datetime) -> Coordinator:
-    """Link the chat to the coordinator the code was made for; every attempt is audited, never the code."""
-    chat, actor = str(chat_id), f"chat:{chat_id}"[:48]
-
-    def refuse(error: StaffError, coordinator_id: int | None = None) -> StaffError:
-        record(session, actor=actor, action="staff_link_failed", at=now,
-               details={"reason": type(error).__name__, "coordinator_id": coordinator_id})
-        session.flush()
-        logger.warning("staff link refused: %s", type(error).__name__)
-        return error
-
-    recent = session.execute(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.actor == actor, AuditEvent.action == "staff_link_failed", AuditEvent.at > now - timedelta(hours=1)
-    )).scalar_one()
-    if recent >= LINK_FAILURES_PER_HOUR:
-        raise refuse(TooManyAttempts("too many wrong codes from this chat: try again in an hour"))
-    row = session.scalar(select(StaffLinkCode).where(StaffLinkCode.code_hash == code_hash(code)).with_for_update())
-    if row is None or len(normalise_code(code)) != CODE_LENGTH:
-        raise refuse(InvalidCode("the code is not valid: check it, or ask for a new one"))
-    if row.used_at is not None:
-        raise refuse(CodeUsed("the code has already been used: ask for a new one"), row.coordinator_id)
-    if row.expires_at <= now:
-        raise refuse(CodeExpired("the code has expired: ask for a new one"), row.coordinator_id)
-    coordinator = session.get(Coordinator, row.coordinator_id)
-    if coordinator is None or not coordinator.active:
-        raise refuse(CoordinatorInactive("the coordinator of this code is no longer active"), row.coordinator_id)
-    holder = session.scalar(select(Coordinator).where(Coordinator.telegram_chat_id == chat,
-                                                      Coordinator.id != coordinator.id))
-    if holder is not None:
-        raise refuse(ChatAlreadyLinked("this chat is already linked to another coordinator"), row.coordinator_id)
-    used = cast(CursorResult[Any], session.execute(
-        update(StaffLinkCode).where(StaffLinkCode.id == row.id, StaffLinkCode.used_at.is_(None))
-        .values(used_at=now).execution_options(synchronize_session=False))).rowcount
-    if used != 1:  # a concurrent attempt won
-        raise refuse(CodeUsed("the code has already been used: ask for a new one"), row.coordinator_id)
-    replaced = coordinator.telegram_chat_id is not None and coordinator.telegram_chat_id != chat
-    coordinator.telegram_chat_id = chat
-    record(session, actor=actor, action="staff_linked", at=now,
-           details={"coordinator_id": coordinator.id, "replaced_previous_chat": replaced})
-    session.flush()
-    logger.info("coordinator %d linked a chat", coordinator.id)
-    return coordinator
-
-
-def coordinator_for_chat(session: Session, *, chat_id: int | str) -> Coordinator | None:
-    """The active coordinator linked to this chat, or None (not staff, or deactivated)."""
-    return session.scalar(select(Coordinator).where(Coordinator.telegram_chat_id == str(chat_id),
-                                                    Coordinator.active.is_(True)))
 
 
 # Permissions -------------------------------------------------------------------------------------------------
@@ -218,7 +89,7 @@ def pair_for(session: Session, *, handoff: Handoff) -> Coordinator | None:
 def _case(session: Session, *, handoff_id: int, coordinator_id: int, action: str,
           now: datetime) -> tuple[Handoff, Coordinator]:
     handoff = session.get(Handoff, handoff_id, with_for_update=True, populate_existing=True)
-    if handoff is None:
+    if handoff is None or handoff.erased_at is not None:  # a bare record after erasure: nothing left to act on
         raise CaseNotFound(f"there is no case {handoff_id}")
     actor = session.get(Coordinator, coordinator_id)
     if actor is None or not permitted(handoff=handoff, coordinator=actor):
@@ -296,6 +167,8 @@ def mark_contacted(session: Session, *, handoff_id: int, coordinator_id: int, no
     _move(session, handoff, source=("claimed",), values={"status": "contacted", "contacted_at": now},
           verb="marked contacted")
     _history(session, handoff, actor=actor, action="handoff_contacted", now=now)
+    stats.count(session, metric="contacted", day=stats.local_day(now), topic=handoff.need.topic,
+                language=handoff.need.language)
     return handoff
 
 
@@ -393,8 +266,10 @@ def open_cases(session: Session, *, coordinator_id: int) -> list[Handoff]:
 
 
 def view(session: Session, *, handoff_id: int, coordinator_id: int, now: datetime) -> Handoff:
-    """A case for reading its card, after the same permission check (and audit of a refusal) as any action."""
-    handoff, _actor = _case(session, handoff_id=handoff_id, coordinator_id=coordinator_id, action="read", now=now)
+    """A case for reading its card, after the same permission check (and audit of a refusal) as any action. The
+    view is audited too: the citizen sees who has looked at their case (/mydata, client-data act 703/2023)."""
+    handoff, actor = _case(session, handoff_id=handoff_id, coordinator_id=coordinator_id, action="read", now=now)
+    _history(session, handoff, actor=actor, action="case_viewed", now=now)
     return handoff
 
 
@@ -439,23 +314,6 @@ def set_back(session: Session, *, coordinator_id: int, now: datetime) -> int:
            details={"coordinator_id": coordinator_id, "ended": len(current)})
     session.flush()
     return len(current)
-
-
-# The unit's staff group chat ---------------------------------------------------------------------------------
-
-def set_unit_group(session: Session, *, coordinator_id: int, chat_id: int | str | None, now: datetime) -> Unit:
-    """Make `chat_id` the coordinator's unit's staff group chat (None: the unit has none); audited."""
-    coordinator = _coordinator(session, coordinator_id)
-    if not coordinator.active:
-        raise CoordinatorInactive("this coordinator account is not active")
-    unit = coordinator.unit
-    previous = unit.staff_chat_id
-    unit.staff_chat_id = str(chat_id) if chat_id is not None else None
-    record(session, actor=f"coordinator:{coordinator_id}", action="unit_group_set", at=now,
-           details={"unit_id": unit.id, "replaced": previous is not None and previous != unit.staff_chat_id,
-                    "removed": chat_id is None})
-    session.flush()
-    return unit
 
 
 # The case history --------------------------------------------------------------------------------------------

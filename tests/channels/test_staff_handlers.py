@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import secrets
 import time
 from datetime import date, timedelta
 from typing import Any
@@ -230,6 +231,47 @@ async def test_link_with_a_bad_code_is_refused_and_audited(bot, staff_services, 
     assert [(e.actor, e.details["reason"]) for e in failures] == [(f"chat:{STRANGER}", error.__name__)]
     assert code not in repr([e.details for e in audit(staff_services, "staff_link_failed")])
     assert not bot.channel.desk.concerns(user_id=STRANGER, text="hei"), "still a citizen"
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+async def test_link_without_a_code_says_how_in_the_users_language(bot, lang):
+    [sent] = await bot.say(STRANGER, "/link", lang=lang)
+    assert sent["text"] == bot.said(desk_module.LINK_HOW, lang)
+    assert "/link" in sent["text"] and ("koodi" if lang == "fi" else "koden") in sent["text"]
+
+
+# The deep link t.me/<bot>?start=CODE: Telegram sends /start CODE ---------------------------------------------------
+
+async def test_start_with_a_link_code_links_the_account_exactly_like_link(bot, staff_services):
+    code = new_code(staff_services, "Sari")
+    [sent] = await bot.say(SARI, f"/start {staff.normalise_code(code)}")
+    assert int(sent["chat_id"]) == SARI and "Sari Laine" in sent["text"] and "/cases" in sent["text"]
+    assert coordinator(staff_services, "Sari").telegram_chat_id == str(SARI)
+    [event] = audit(staff_services, "staff_linked")
+    assert event.actor == f"chat:{SARI}"
+    with staff_services.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Citizen)) == 0, "staff are not citizens"
+
+    [again] = await bot.say(STRANGER, f"/start {staff.normalise_code(code)}")  # the link works once
+    assert again["text"] == bot.said(ERRORS[staff.CodeUsed])
+    assert [e.details["reason"] for e in audit(staff_services, "staff_link_failed")] == ["CodeUsed"]
+
+
+async def test_start_with_a_forged_code_is_refused_and_any_other_start_is_the_citizens(bot, staff_services):
+    new_code(staff_services, "Anna")
+    forged = "".join(staff.CODE_ALPHABET[b % 32] for b in secrets.token_bytes(26))
+    [sent] = await bot.say(STRANGER, f"/start {forged}")
+    assert sent["text"] == bot.said(ERRORS[staff.InvalidCode])
+    assert [(e.actor, e.details["reason"]) for e in audit(staff_services, "staff_link_failed")] == [
+        (f"chat:{STRANGER}", "InvalidCode")]
+    with staff_services.sessions() as session:
+        assert staff.coordinator_for_chat(session, chat_id=STRANGER) is None
+
+    welcome = await bot.say(CITIZEN, "/start hello")  # not a code: the citizen's start, no link attempt
+    assert welcome and all(sent["text"] != bot.said(ERRORS[staff.InvalidCode]) for sent in welcome)
+    assert len(audit(staff_services, "staff_link_failed")) == 1
+    with staff_services.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Citizen)) == 1
 
 
 # Unlinked users get the citizen's experience ---------------------------------------------------------------------

@@ -1,12 +1,12 @@
-"""Staff side: linking a chat with a one-time code, who may act on a case, the case's states, away and back."""
+"""Staff side: who may act on a case, the case's states, away and back (linking: test_staff_link.py)."""
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
-from bot.db.models import AuditEvent, Handoff, Outbox, StaffLinkCode
+from bot.db.models import AuditEvent, Handoff, Outbox
 from bot.handoff import consent as consent_rules
 from bot.handoff import staff
 from bot.handoff.routing import choose
@@ -29,84 +29,6 @@ def refused(session, error: type[staff.StaffError], call, **kwargs):  # noqa: AN
         call(session, **kwargs)
     session.commit()
     return caught.value
-
-
-# Linking -----------------------------------------------------------------------------------------------------
-
-def test_link_code_links_the_chat_once_and_is_stored_only_as_a_hash(session, person):
-    sari = person("Sari")
-    code = staff.create_link_code(session, coordinator_id=sari.id, now=NOW, created_by="admin")
-    session.commit()
-    assert len(code) == 8 and set(code) <= set(staff.CODE_ALPHABET)
-    stored = session.scalar(select(StaffLinkCode))
-    assert stored.code_hash != code and code not in stored.code_hash
-    assert staff.coordinator_for_chat(session, chat_id=5551) is None
-
-    typed = f" {code[:4].lower()}-{code[4:]} "  # as a person types it
-    linked = staff.link_account(session, code=typed, chat_id=5551, now=NOW + timedelta(minutes=5))
-    session.commit()
-    assert linked.id == sari.id and sari.telegram_chat_id == "5551"
-    assert staff.coordinator_for_chat(session, chat_id="5551").id == sari.id
-
-    refused(session, staff.CodeUsed, staff.link_account, code=code, chat_id=6662, now=NOW + timedelta(minutes=6))
-    assert staff.coordinator_for_chat(session, chat_id=6662) is None
-    assert [e.details["reason"] for e in audit(session, "staff_link_failed")] == ["CodeUsed"]
-    assert len(audit(session, "staff_linked")) == 1
-    assert audit(session, "staff_link_code_created")[0].actor == "admin"
-    everything = " ".join(str(v) for v in session.execute(text("SELECT actor, action, details FROM audit_event")))
-    assert code not in everything
-
-
-def test_link_code_expires_and_a_new_one_replaces_the_old(session, person):
-    anna = person("Anna").id
-    code = staff.create_link_code(session, coordinator_id=anna, now=NOW, ttl=timedelta(hours=1), created_by="admin")
-    session.commit()
-    refused(session, staff.CodeExpired, staff.link_account, code=code, chat_id=77, now=NOW + timedelta(hours=1))
-    assert person("Anna").telegram_chat_id is None
-    assert audit(session, "staff_link_failed")[0].details == {"reason": "CodeExpired", "coordinator_id": anna}
-
-    old = staff.create_link_code(session, coordinator_id=anna, now=NOW, created_by="admin")
-    new = staff.create_link_code(session, coordinator_id=anna, now=NOW + timedelta(minutes=1), created_by="admin")
-    session.commit()
-    refused(session, staff.CodeExpired, staff.link_account, code=old, chat_id=77, now=NOW + timedelta(minutes=2))
-    assert staff.link_account(session, code=new, chat_id=77, now=NOW + timedelta(minutes=2)).first_name == "Anna"
-
-
-def test_an_inactive_coordinator_cannot_link_or_be_found(session, person):
-    mikko = person("Mikko")
-    code = staff.create_link_code(session, coordinator_id=mikko.id, now=NOW, created_by="admin")
-    mikko.active = False
-    session.commit()
-    refused(session, staff.CoordinatorInactive, staff.link_account, code=code, chat_id=88, now=NOW)
-    with pytest.raises(staff.CoordinatorInactive):
-        staff.create_link_code(session, coordinator_id=mikko.id, now=NOW, created_by="admin")
-    mikko.active, mikko.telegram_chat_id = True, "88"
-    session.commit()
-    assert staff.coordinator_for_chat(session, chat_id=88).id == mikko.id
-    mikko.active = False  # left the job: the chat no longer opens the staff side
-    session.commit()
-    assert staff.coordinator_for_chat(session, chat_id=88) is None
-
-
-def test_wrong_codes_are_audited_and_throttled(session, person):
-    code = staff.create_link_code(session, coordinator_id=person("Leena").id, now=NOW, created_by="admin")
-    session.commit()
-    for wrong in ("ABCDEFGH", "short", "", "XXXXXXXX", "ZZZZ-ZZZZ"):
-        refused(session, staff.InvalidCode, staff.link_account, code=wrong, chat_id=99, now=NOW)
-    refused(session, staff.TooManyAttempts, staff.link_account, code=code, chat_id=99, now=NOW + timedelta(minutes=30))
-    failures = audit(session, "staff_link_failed")
-    assert len(failures) == 6 and {e.actor for e in failures} == {"chat:99"}
-    assert [e.details["reason"] for e in failures][-2:] == ["InvalidCode", "TooManyAttempts"]
-    later = NOW + timedelta(minutes=91)  # the window slides: an hour after the last refusal
-    assert staff.link_account(session, code=code, chat_id=99, now=later).first_name == "Leena"
-
-
-def test_a_chat_linked_to_someone_else_is_refused(session, person):
-    person("Sari").telegram_chat_id = "42"
-    code = staff.create_link_code(session, coordinator_id=person("Anna").id, now=NOW, created_by="admin")
-    session.commit()
-    refused(session, staff.ChatAlreadyLinked, staff.link_account, code=code, chat_id=42, now=NOW)
-    assert session.scalar(select(StaffLinkCode)).used_at is None  # the code still works from the right chat
 
 
 # Who may act on a case ---------------------------------------------------------------------------------------
