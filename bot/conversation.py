@@ -12,12 +12,13 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from bot.db import inbound
 from bot.db.models import Citizen, Conversation, Handoff, MessageLog, ProcessedUpdate
 from bot.db.session import commit_without_waiting_for_disk, worth_retrying, writer_lock
-from bot.dialogue import crisis, crisis_help, system
+from bot.dialogue import crisis, crisis_help, system, understand
 from bot.dialogue.models import MAX_TEXT, Reply, State, Turn
 from bot.dialogue.validators import clean_text
-from bot.handoff import relay
+from bot.handoff import relay, stats
 from bot.handoff.audit import record
 from bot.handoff.crisis_alert import alert_staff
 from bot.handoff.outbox import notify_handoff_created
@@ -50,6 +51,10 @@ LOG = TRANSCRIPT.insert().returning(TRANSCRIPT.c.id)
 CHANGED, LOST = "concurrent update of one conversation", "the database connection was lost"  # retry log lines
 RATING = "fb:"  # fb:<case>:<1-5>, the rating buttons of a closed case's message
 ENGINE_DIALOGS = {"addcase", "delete", "language"}  # system dialogs whose typed answers the engine takes in relay
+
+
+class _Gone(Exception):
+    """The turn's stored update is gone: nothing to run."""
 
 
 def forget_old_updates(session: Session, now: datetime) -> int:
@@ -106,9 +111,11 @@ class TurnRunner:
 
     def handle(self, *, channel: str, external_id: str, text: str | None = None, payload: str | None = None,
                lang_hint: str | None = None, update_id: int | None = None, update_from: str | None = None,
-               start: bool = False, set_lang: str | None = None) -> TurnResult:
+               start: bool = False, set_lang: str | None = None, keep: bool = False) -> TurnResult:
         """Process one input; `lang_hint` is used for a new citizen, `set_lang` always (an explicit choice).
-        `update_id` makes the turn once-only among the ids of `update_from` (default: the channel's)."""
+        `update_id` makes the turn once-only among the ids of `update_from` (default: the channel's). `keep`: the
+        update waits in the inbound store, whose row the turn's transaction settles (bot/db/inbound.py: it keeps the
+        replies until they are sent); a row no longer there (erased meanwhile) rolls the turn back."""
         cleaned, truncated, prediction, detected, whole = None, False, None, None, None
         if text is not None:
             cleaned = whole = clean_text(text)  # the crisis guard reads all of it
@@ -126,9 +133,15 @@ class TurnRunner:
                     result = self._turn(session, channel=channel, external_id=external_id, turn=turn,
                                         prediction=prediction, lang_hint=lang_hint, update=update, start=start,
                                         set_lang=set_lang, whole=whole)
+                    if keep and update is not None and not inbound.settle(session, update, result.replies,
+                                                                          crisis="crisis" in result.events):
+                        raise _Gone
                     if self._relax:
                         commit_without_waiting_for_disk(session)
                     return result
+            except _Gone:
+                return TurnResult(replies=[], lang=lang_hint or self.services.settings.default_language,
+                                  duplicate=True)
             except IntegrityError:
                 if update is not None and self._seen(update):
                     return TurnResult(replies=[], lang=lang_hint or self.services.settings.default_language,
@@ -180,7 +193,9 @@ class TurnRunner:
         log = [dict(citizen_id=citizen.id, direction="in", sender="citizen", created_at=now,
                     text=turn.text if turn.text is not None else f"[button {turn.payload}]")]
         actions = StoreActions(session, citizen=citizen, i18n=services.i18n, tz=services.settings.timezone, now=now,
-                               topic_title=services.topic_title, on_handoff=notify_handoff_created)
+                               topic_title=services.topic_title, on_handoff=notify_handoff_created,
+                               settings=services.settings)
+        actions.update = update  # an erasure leaves this turn's stored update to the inbox
 
         guarded = whole or turn.text
         if guarded and not turn.is_command:
@@ -231,9 +246,7 @@ class TurnRunner:
 
         if actions.inbound_logged:
             log = log[1:]  # relay.pass_on wrote the citizen's words with their case
-        if "deleted" in events:
-            session.execute(delete(MessageLog).where(MessageLog.citizen_id == citizen.id))
-            session.delete(conversation)
+        if "deleted" in events:  # erase_citizen removed the citizen, the conversation and the transcript
             return TurnResult(replies=replies, lang=state.lang, events=events, citizen_id=citizen.id)
         conversation.flow, conversation.step, conversation.slots = state.flow, state.step, state.slots
         conversation.menu_id, conversation.updated_at = state.menu_id, now  # `mode` belongs to the relay
@@ -254,7 +267,8 @@ class TurnRunner:
             conversation.mode, conversation.handoff_id = "bot", None
             return None
         dialog = state.slots.get("_sys")
-        if turn.text and not turn.is_command and dialog not in ENGINE_DIALOGS:
+        if (turn.text and not turn.is_command and dialog not in ENGINE_DIALOGS
+                and not understand.delete_request(turn.text)):  # "poista kaikki tietoni" is for the bot
             state.slots.pop("_sys", None)
             relay.pass_on(session, handoff, kind="relay_in", action="relay_from_citizen", text=turn.text,
                           now=actions.now, crisis=hit is not None)
@@ -283,6 +297,8 @@ class TurnRunner:
         logger.warning("crisis guard answered (category %s, via %s)", hit.category, hit.source)
         if called:
             return [Reply(text=crisis_help.acknowledged_reply(lang))]
+        stats.count(session, metric="crisis_help", day=stats.local_day(now, self.services.settings.timezone),
+                    language=lang)
         try:
             notified = alert_staff(session, citizen_id=citizen.id, help_kind=hit.help, lang=lang, now=now,
                                    tz=self.services.settings.timezone)

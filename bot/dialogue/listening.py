@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.dialogue import understand
+from bot.dialogue import understand, validators
 from bot.flowspec.schema import AskStep, ChoiceStep, Step, TopicStep
 from bot.i18n import N_
 from nlu.text import normalize, tokens
@@ -45,6 +45,16 @@ OFFER_PERSON = N_("I am sorry, I do not seem to understand you. You can call {un
                   "or write /human and I will pass your matter to a person.")
 OFFER_PERSON_AGAIN = N_("You can also answer with the number of an option, for example 1. "
                         "A person answers at {unit_phone} ({unit_hours}).")
+# After /delete, when a coordinator had already contacted the citizen: the case stays as a bare record
+# (bot/handoff/erasure.py says what it holds and why).
+DELETED_KEPT = N_("Everything stored about you has been deleted. A coordinator had already contacted you about case "
+                  "#{case}, so a bare record of it remains: the case number, the unit, the coordinator and the dates, "
+                  "with nothing about you or your messages. The wellbeing services county keeps it to be able to "
+                  "tell who handled the case. You can start again at any time.")
+DELETED_KEPT_MANY = N_("Everything stored about you has been deleted. A coordinator had already contacted you about "
+                       "cases {cases}, so bare records of them remain: the case number, the unit, the coordinator and "
+                       "the dates, with nothing about you or your messages. The wellbeing services county keeps them "
+                       "to be able to tell who handled the cases. You can start again at any time.")
 
 
 def _words(text: str) -> int:
@@ -123,9 +133,24 @@ def note_area(run: _Run, step: ChoiceStep, option: Any, text: str) -> None:
             run.s.slots["_area"] = area
 
 
+def phone_for_contact(run: _Run, step: ChoiceStep, text: str) -> bool:
+    """A phone number typed where the way of contact is asked ("040 123 4567"): a call, to that number; the
+    phone step is then not asked, and the summary shows the number to confirm."""
+    option = next((o for o in step.options if o.value == "phone"), None)
+    if step.slot != "contact_preference" or option is None:
+        return False
+    number = validators.parse_phone(text)
+    if number is None:
+        return False
+    run.s.slots["phone"] = number
+    run.s.slots[PREFILLED] = [*(run.s.slots.get(PREFILLED) or []), "phone"]
+    run.choose_option(step, option)
+    return True
+
+
 def special(run: _Run, text: str) -> bool:
-    """Words about the conversation itself rather than the matter: a language to switch to, who the bot is.
-    Answered here (True), never stored as the need."""
+    """Words about the conversation itself rather than the matter: a language to switch to, who the bot is, a
+    request to delete their data. Answered here (True), never stored as the need."""
     lang = understand.language_request(text)
     if lang in ("fi", "sv"):
         if lang != run.s.lang:
@@ -139,7 +164,26 @@ def special(run: _Run, text: str) -> bool:
         run.say(run.fmt(run._(WHO_AM_I)))
         run.prompt(run.step())
         return True
+    if asks_to_delete(text):
+        from bot.dialogue.system import ask_delete  # system imports this module
+
+        run.events.append("delete_asked")
+        ask_delete(run)
+        return True
     return False
+
+
+def asks_to_delete(text: str) -> bool:
+    """The citizen asks in their own words to have their data deleted ("poista kaikki tietoni", "radera allt om
+    mig"): answered with the same confirmation as /delete."""
+    return understand.delete_request(text)
+
+
+def deleted_text(run: _Run, kept: list[int]) -> str:
+    """What the citizen is told after /delete when cases stay as bare records."""
+    if len(kept) == 1:
+        return run._(DELETED_KEPT).format(case=kept[0])
+    return run._(DELETED_KEPT_MANY).format(cases=", ".join(f"#{number}" for number in kept))
 
 
 def out_of_scope(run: _Run, step: TopicStep, prediction: Prediction) -> bool:

@@ -1,8 +1,14 @@
 """What the engine asks of the outside world: storage and routing, as a Protocol and plain results."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from bot.dialogue.models import Document
+
+# The flows' label of a slot's value in the conversation's language ("close_one" -> "Läheistäni"), or None.
+Labeler = Callable[[str, Any], "str | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +76,13 @@ class Actions(Protocol):
 
     def may_rate(self, handoff_id: int) -> bool: ...
 
-    def stored_summary(self, *, lang: str) -> list[str]: ...
+    def stored_summary(self, *, lang: str, label: Labeler | None = None) -> list[str]:
+        """Every kind of data held about the citizen, as lines for the chat (bot/handoff/mydata.py)."""
+        ...
+
+    def export_data(self, *, lang: str, label: Labeler | None = None) -> Document:
+        """All of it and the whole transcript as one JSON file for the citizen; the export is audited."""
+        ...
 
     def case_view(self, *, lang: str) -> list[str]: ...
 
@@ -82,6 +94,8 @@ class Actions(Protocol):
 
     def withdraw_consents(self) -> int: ...
 
-    def delete_everything(self) -> None: ...
+    def delete_everything(self) -> list[int]:
+        """Erase the citizen (bot/handoff/erasure.py); the numbers of the cases kept as bare records."""
+        ...
 
     def set_language(self, *, lang: str) -> None: ...

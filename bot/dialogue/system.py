@@ -34,6 +34,9 @@ DESCRIPTIONS = {
     "human": N_("Talk to a person"),
     "mycase": N_("My case"),
 }
+EXPORT = N_("Send all as a file")
+EXPORT_STEMS = ("tiedosto", "export", "json", "lataa", "ladda")  # tiedostona, exportera, ladda ner
+EXPORT_WORDS = frozenset({"fil", "filen", "filer", "file"})
 
 
 def parse(text: str) -> str | None:
@@ -70,14 +73,35 @@ def command(run: _Run, text: str) -> None:
 
 
 def show_data(run: _Run) -> None:
-    lines = run.actions.stored_summary(lang=run.s.lang)
-    text = run._("This is what is stored about you:") + "\n" + "\n".join(f"• {line}" for line in lines)
-    buttons = []
+    """Every kind of data held about the citizen (bot/handoff/mydata.py), with the export, withdrawal and deletion."""
+    lines = run.actions.stored_summary(lang=run.s.lang, label=run.render.option_label)
+    text = run._("This is what is stored about you:") + "\n" + "\n".join(lines)
+    buttons = [(run._(EXPORT), "export")]
     if run.actions.active_consents():
         buttons.append((run._("Withdraw my consent"), "withdraw"))
     buttons += [(run._("Delete my data"), "delete"), (run._("Continue"), "continue")]
     run.s.slots["_sys"] = "mydata"
     run.say(text, buttons)
+
+
+def send_export(run: _Run) -> None:
+    """Everything, the whole conversation included, as one file for the citizen (GDPR Art. 15 and 20): the turn
+    returns it with its reply and the channel sends it; the transcript keeps only the reply's words."""
+    document = run.actions.export_data(lang=run.s.lang, label=run.render.option_label)
+    run.events.append("data_exported")
+    run.say(run._("Here is everything stored about you in one file, the whole conversation included. The file is in "
+                  "JSON, a format other services can read too, and a text editor opens it. I keep no copy of the "
+                  "file."), document=document)
+    run.prompt(run.step())
+
+
+def wants_export(run: _Run, text: str) -> bool:
+    """A typed "send it as a file" at /mydata: the button's label in either language, or a word for a file."""
+    typed = fold(text)
+    labels = {fold(run.engine.i18n.gettext(lang, EXPORT)) for lang in ("fi", "sv")}
+    words = typed.split()
+    return (typed in labels or any(word.startswith(EXPORT_STEMS) for word in words)
+            or any(word in EXPORT_WORDS for word in words))
 
 
 def show_case(run: _Run) -> None:
@@ -118,10 +142,11 @@ def choose(run: _Run, key: str) -> None:
         run.switch_language(key, announce=True)
         run.prompt(run.step())
     elif dialog == "delete" and key == "yes":
-        run.actions.delete_everything()
+        kept = run.actions.delete_everything()
         run.events.append("deleted")
         run.s.slots = {}
-        run.say(run._("Everything stored about you has been deleted. You can start again at any time."))
+        run.say(listening.deleted_text(run, kept) if kept
+                else run._("Everything stored about you has been deleted. You can start again at any time."))
         run.s.flow, run.s.step = run.flows.idle
     elif dialog == "mydata" and key == "withdraw":
         count = run.actions.withdraw_consents()
@@ -131,6 +156,8 @@ def choose(run: _Run, key: str) -> None:
         run.prompt(run.step())
     elif dialog == "mydata" and key == "delete":
         ask_delete(run)
+    elif dialog == "mydata" and key == "export":
+        send_export(run)
     elif dialog == "mydata" and key == "add":
         ask_addition(run)
     elif dialog == "add_or_new" and key in ("add", "new"):
@@ -163,12 +190,21 @@ def text_in_dialog(run: _Run, text: str, prediction: Prediction) -> None:
     if dialog == "addcase":
         add_to_case(run, text)
         return
+    if dialog == "mydata" and wants_export(run, text):
+        choose(run, "export")
+        return
     if dialog == "language" and typed in ("suomi", "suomeksi", "finska", "1",
                                           "svenska", "ruotsi", "ruotsiksi", "pa svenska", "2"):
         choose(run, "sv" if typed in ("svenska", "ruotsi", "ruotsiksi", "pa svenska", "2") else "fi")
         return
     if dialog == "delete" and yes_no(text) is not None:
         choose(run, "yes" if yes_no(text) else "no")
+        return
+    if dialog == "delete" and listening.asks_to_delete(text):  # "ja, radera allt om mig" at the confirmation
+        choose(run, "yes")
+        return
+    if listening.asks_to_delete(text):  # "poista kaikki tietoni" in another dialog: the same one confirmation
+        ask_delete(run)
         return
     if dialog == "add_or_new" and (typed.startswith(("lisa", "liita", "lagg", "tillagg")) or yes_no(text) is True):
         choose(run, "add")

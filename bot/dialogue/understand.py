@@ -9,7 +9,8 @@ from nlu.text import fold, normalize, tokens
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["MAX_CHARS", "identity_question", "is_question", "language_request", "prefill", "strain"]
+__all__ = ["MAX_CHARS", "delete_request", "identity_question", "is_question", "language_request", "prefill",
+           "strain"]
 
 # Longer messages are cut first: the first 2,000 characters carry what a first message tells.
 MAX_CHARS = 2000
@@ -214,7 +215,8 @@ _NO_HURRY = re.compile(
     r"|\bi lugn och ro\b|\b(?:hastar|bradskar) (?:inte|int|inge|ej)\b"
     r"|\bkiire\w*(?: \w+)? (?:ei|eika)(?: \w+)? (?:ole|oo|ol)\b")
 _URGENT = re.compile(
-    r"\b(?:heti|kiire|kiireen|kiireesti|kiireel\w*|kiiret\w*|kiireh\w*|mahdollisimman pian|niin pian kuin|pikimmiten|nopeasti|nopeesti|nopsaa|pikaisesti"
+    r"\b(?:heti|kiire|kiireen|kiireesti|kiireel\w*|kiiret\w*|kiireh\w*|mahdollisimman pian|niin pian kuin|pikimmiten"
+    r"|nopeasti|nopeesti|nopsaa|pikaisesti"
     r"|pikainen|pikaista|pikaisen|pikimmiten|akuutti\w*|tanaan|tana (?:paivana|iltana)|huomenna|huomiseen|asap"
     r"|valittomasti|saman tien|samantien|hata|hatatilan\w*|bradsk\w*|bratt\w*|genast|snabbt|snabbast|snarast"
     r"|omedelbart|idag|i dag|imorgon|i morgon|imorron|i morron|imorn|i morn|akut|akuta|direkt"
@@ -411,3 +413,101 @@ def strain(text: str) -> bool:
         if not ((_KIN_RE.search(clause) or _PRONOUN_RE.search(clause)) and not _FIRST_PERSON.search(clause)):
             return True
     return False
+
+
+# --- a request to delete one's data ---------------------------------------------------------------------
+# "poista kaikki tietoni", "haluan että tietoni poistetaan", "radera allt om mig", "ta bort mina uppgifter": a delete
+# verb and, as its object, the writer's own data, themselves or "everything". Typos of a letter are forgiven. Not a
+# request: another thing to delete ("poista se viesti", "ta bort bokningen"), a negation ("älä poista"), or data
+# elsewhere ("tietoni Omakannasta", "mina uppgifter från Facebook").
+_DELETE_MAX_WORDS = 16
+_FI_VERBS = ("poistaa", "poista", "poistakaa", "poistatte", "poistetaan", "poistaisitteko", "poistaisitko",
+             "poistamaan", "poistettua", "poistettu", "poistettava", "poistaminen", "poistamista", "poistakaas",
+             "havittakaa", "havita", "havittaa", "unohda", "unohtakaa", "unohtaa", "tyhjenna", "tyhjentakaa")
+_SV_VERBS = ("radera", "raderas", "raderar", "raderat", "raderade", "radering", "raderingen", "rensa", "rensas",
+             "utplana", "utplanas", "stryk", "stryka", "glom", "glomma", "glomm")
+_SV_TAKE = frozenset({"ta", "tag", "tas", "tar", "tagit", "tagits", "tog", "togs", "tabort"})
+# The writer's own data: forms that say "mine" themselves, and forms that need an owner word nearby.
+_FI_MINE = ("tietoni", "tietojani", "tietojeni", "tiedoistani", "tiedoni", "henkilotietoni", "henkilotietojani",
+            "yhteystietoni", "yhteystietojani", "asiakastietoni", "datani", "keskusteluni", "keskusteluhistoriani",
+            "viestini", "viestihistoriani", "profiilini", "tilini", "kayttajatilini")
+_FI_DATA = ("tiedot", "tietoja", "tietojen", "tiedoista", "henkilotiedot", "henkilotietoja", "yhteystiedot", "data",
+            "datat", "dataa", "keskusteluhistoria")
+_FI_OWNER = frozenset({"minun", "mun", "miun", "meidan", "omat", "omia", "kaikki", "minusta", "musta", "itsestani",
+                       "minua", "mua", "tallennetut", "tallennettu", "tallentamanne", "tallentamat"})
+_FI_ME = frozenset({"minut", "mut", "miut", "itseni"})
+_SV_MINE = ("personuppgifter", "personuppgifterna", "kontaktuppgifter")
+_SV_DATA = ("uppgifter", "uppgifterna", "data", "datan", "information", "informationen", "konto", "kontot", "profil",
+            "profilen", "meddelanden", "meddelandena", "historik", "historiken", "chatt", "chatten", "konversation")
+_SV_OWNER = frozenset({"mina", "min", "mitt", "mig", "mej", "allt", "alla", "sparade"})
+_SV_ME = frozenset({"mig", "mej"})
+_EVERYTHING = frozenset({"kaikki", "kaiken", "allt"})
+_AFTER_EVERYTHING = frozenset({"minusta", "musta", "mita", "mika", "tallennettu", "tallennetut", "om", "ni", "som",
+                               "ja", "och", "heti", "nyt", "genast", "nu", "pois", "bort", "kiitos", "tack"})
+_FI_NOT = frozenset({"ala", "alkaa", "alkaka", "en", "ei", "emme", "ette", "eivat"})
+_SV_NOT = frozenset({"inte", "int", "ej", "icke", "aldrig"})
+_HERE = frozenset({  # "from here": this bot's own store
+    "minusta", "musta", "itsestani", "teilta", "taalta", "kaikkialta", "jarjestelmasta", "jarjestelmastanne",
+    "tietokannasta", "tietokannastanne", "rekisterista", "rekisteristanne", "botilta", "botista", "chatista",
+    "palvelusta", "palvelustanne", "tasta", "tiedoista", "tiedoistani", "keskustelusta", "alusta"})
+_SV_FROM = frozenset({"fran", "ur"})
+_SV_HERE = frozenset({"er", "ert", "era", "boten", "chatten", "systemet", "registret", "databasen", "tjansten", "hit",
+                      "har", "den", "det", "denna", "detta"})
+
+
+def _near(word: str, target: str) -> bool:
+    """`word` is `target` or one typo away from it (a letter wrong, missing, extra, or two swapped), for words of
+    five letters or more."""
+    if word == target:
+        return True
+    if len(target) < 5 or abs(len(word) - len(target)) > 1:
+        return False
+    if len(word) == len(target):
+        wrong = [i for i, (a, b) in enumerate(zip(word, target, strict=True)) if a != b]
+        return len(wrong) == 1 or (len(wrong) == 2 and wrong[1] == wrong[0] + 1
+                                   and word[wrong[0]] == target[wrong[1]] and word[wrong[1]] == target[wrong[0]])
+    short, long = (word, target) if len(word) < len(target) else (target, word)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+def _any_near(word: str, targets: tuple[str, ...]) -> bool:
+    return any(_near(word, target) for target in targets)
+
+
+def delete_request(text: str) -> bool:
+    """True when a short message asks to delete the writer's own data (fi/sv, typos and missing diacritics too)."""
+    words = tokens(normalize(text[:MAX_CHARS], fold_diacritics=True)) if isinstance(text, str) else []
+    if not words or len(words) > _DELETE_MAX_WORDS:
+        return False
+    fi_verb = next((i for i, w in enumerate(words) if (w.startswith("poist") and not w.startswith("poistu"))
+                    or w == "pois" or _any_near(w, _FI_VERBS)), None)
+    sv_verb = next((i for i, w in enumerate(words) if w.startswith("rader") or _any_near(w, _SV_VERBS)
+                    or (w == "bort" and _SV_TAKE & set(words[max(0, i - 5):i])) or w == "tabort"), None)
+    if fi_verb is not None and not _FI_NOT & set(words[:fi_verb]) and _fi_object(words, fi_verb):
+        return not any(w.endswith(("sta", "lta")) and w not in _HERE and not w.startswith("poist") for w in words)
+    if sv_verb is not None and not _SV_NOT & set(words) and _sv_object(words, sv_verb):
+        return not any(w in _SV_FROM and (i + 1 >= len(words) or words[i + 1] not in _SV_HERE)
+                       for i, w in enumerate(words))
+    return False
+
+
+def _everything(words: list[str]) -> bool:
+    """"kaikki" / "allt" as the whole object: at the end, or followed by "about me", "what you stored"..."""
+    return any(w in _EVERYTHING and (i + 1 == len(words) or words[i + 1] in _AFTER_EVERYTHING)
+               for i, w in enumerate(words))
+
+
+def _fi_object(words: list[str], verb: int) -> bool:
+    owner = bool(_FI_OWNER & set(words))
+    # "ajanvarauksen tiedot": a thing's data, not the writer's
+    data = [i for i, w in enumerate(words) if _any_near(w, _FI_DATA)
+            and not (i and words[i - 1].endswith("n") and words[i - 1] not in _FI_OWNER)]
+    return (any(_any_near(w, _FI_MINE) for w in words) or (owner and bool(data))
+            or bool(_FI_ME & set(words[verb + 1:verb + 3])) or _everything(words))
+
+
+def _sv_object(words: list[str], verb: int) -> bool:
+    owner = bool(_SV_OWNER & set(words))
+    return (any(w.startswith("personuppgift") or _any_near(w, _SV_MINE) for w in words)
+            or (owner and any(w.startswith("uppgift") or _any_near(w, _SV_DATA) for w in words))
+            or bool(_SV_ME & set(words[verb + 1:verb + 3])) or _everything(words))

@@ -32,7 +32,9 @@ def wants_chat(handoff: Handoff) -> bool:
     return handoff.need.contact_preference in ("chat", "visit")
 
 
-def conversation_of(session: Session, citizen_id: int) -> Conversation | None:
+def conversation_of(session: Session, citizen_id: int | None) -> Conversation | None:
+    if citizen_id is None:  # a bare case record after erasure: nobody's
+        return None
     return session.scalar(select(Conversation).where(Conversation.citizen_id == citizen_id))
 
 

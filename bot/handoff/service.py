@@ -7,16 +7,19 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.db.models import Citizen, Consent, Coordinator, Feedback, Handoff, MessageLog, Need, Unit
-from bot.dialogue.ports import HandoffInfo, OutOfArea, Proposal, UnitContact
+from bot.config import Settings
+from bot.db.models import Citizen, Consent, Coordinator, Feedback, Handoff, Need, Unit
+from bot.dialogue.models import Document
+from bot.dialogue.ports import HandoffInfo, Labeler, OutOfArea, Proposal, UnitContact
 from bot.handoff import consent as consent_rules
-from bot.handoff import relay
+from bot.handoff import mydata, mydata_render, relay, stats
 from bot.handoff.area import where_to_turn
 from bot.handoff.audit import record
+from bot.handoff.erasure import erase_citizen
 from bot.handoff.hours import Expectation, contact_how, contact_time_note, expected_contact, promise_text
 from bot.handoff.outbox import drop_unsent, retract_staff_messages
 from bot.handoff.routing import OPEN_STATUSES, choose, is_absent, last_coordinator, serves, units_for
@@ -73,12 +76,14 @@ class StoreActions:
     """The engine's Actions for one citizen, bound to the turn's session."""
 
     def __init__(self, session: Session, *, citizen: Citizen, i18n: I18n, tz: str, now: datetime,
-                 topic_title: Callable[[str, str], str],
-                 on_handoff: Callable[[Session, Handoff], None] | None = None) -> None:
+                 topic_title: Callable[[str, str], str], on_handoff: Callable[[Session, Handoff], None] | None = None,
+                 settings: Settings | None = None) -> None:
         self.session, self.citizen, self.i18n, self.tz, self.now = session, citizen, i18n, tz, now
+        self.settings = settings  # the retention periods /mydata tells (defaults without)
         self.topic_title = topic_title
         self.on_handoff = on_handoff
         self.inbound_logged = False  # the turn's words are already in the transcript, with their case
+        self.update: tuple[str, int] | None = None  # the (source, update id) whose turn this is, if stored
 
     def record_need(self, *, slots: dict[str, Any], lang: str) -> int:
         need = Need(citizen_id=self.citizen.id, topic=slots.get("topic") or "lahitori_info",
@@ -88,6 +93,8 @@ class StoreActions:
         self.session.flush()
         record(self.session, actor=f"citizen:{self.citizen.id}", action="need_recorded", citizen_id=self.citizen.id,
                details={"need_id": need.id, "topic": need.topic}, at=self.now)
+        stats.count(self.session, metric="need", day=stats.local_day(self.now, self.tz), topic=need.topic,
+                    language=lang)
         return need.id
 
     def unit_contact(self, *, municipality: str | None, lang: str) -> UnitContact:
@@ -138,6 +145,8 @@ class StoreActions:
                                            contact_time=need.contact_time, now=self.now, tz=self.tz, lang=lang,
                                            i18n=self.i18n)
             handoff.expected_contact_at = expectation.at
+            stats.count(self.session, metric="handoff", day=stats.local_day(self.now, self.tz), topic=need.topic,
+                        language=lang)
             if self.on_handoff is not None:
                 self.on_handoff(self.session, handoff)
         else:
@@ -168,6 +177,9 @@ class StoreActions:
                                   topic=topic, created_at=self.now))
         record(self.session, actor=f"citizen:{self.citizen.id}", action="feedback_given", citizen_id=self.citizen.id,
                handoff_id=handoff_id, details={"score": score, "comment": comment is not None}, at=self.now)
+        if 1 <= score <= 5:  # the row goes with an erasure; the count stays (bot/handoff/erasure.py)
+            stats.count(self.session, metric=f"feedback_{score}", day=stats.local_day(self.now, self.tz),
+                        topic=topic or "", language=self.citizen.language)
 
     def may_rate(self, handoff_id: int) -> bool:
         """A closed case of this citizen's that has no rating yet."""
@@ -194,30 +206,22 @@ class StoreActions:
         self.inbound_logged = True
         return True
 
-    def stored_summary(self, *, lang: str) -> list[str]:
-        _ = lambda message: self.i18n.gettext(lang, message)  # noqa: E731
-        lines = [_("Language: {language}").format(language="suomi" if self.citizen.language == "fi" else "svenska")]
-        needs = list(self.session.scalars(select(Need).where(Need.citizen_id == self.citizen.id).order_by(Need.id)))
-        for need in needs:
-            date = self._date(need.created_at, lang)
-            lines.append(_("Need: {topic} ({date}), in your words: {description}").format(
-                topic=self.topic_title(need.topic, lang), date=date, description=(need.description or "–")[:200]))
-            if need.phone:
-                lines.append(_("Phone number: {phone}").format(phone=need.phone))
-            for consent in self.session.scalars(select(Consent).where(Consent.need_id == need.id).order_by(Consent.id)):
-                state = (_("withdrawn") if consent.withdrawn_at
-                         else _("given") if consent.decision == "given" else _("declined"))
-                date = self._date(consent.decided_at, lang)
-                lines.append(_("Consent {date}: {state}").format(date=date, state=state))
-            handoff = self.session.scalar(select(Handoff).where(Handoff.need_id == need.id))
-            if handoff is not None:
-                person = self.session.get(Coordinator, handoff.coordinator_id) if handoff.coordinator_id else None
-                unit = self.session.get_one(Unit, handoff.unit_id)
-                who = case_holder(person, unit, lang)
-                lines.append(_("Case: {who}, {status}").format(who=who, status=_(STATUS_LABELS[handoff.status])))
-        count = self.session.query(MessageLog).filter(MessageLog.citizen_id == self.citizen.id).count()
-        lines.append(_("Messages in this conversation: {count}").format(count=count))
-        return lines
+    def stored_summary(self, *, lang: str, label: Labeler | None = None) -> list[str]:
+        """Every kind of data held about the citizen, as lines for /mydata (bot/handoff/mydata.py)."""
+        data = mydata.collect(self.session, citizen=self.citizen, now=self.now, tz=self.tz, lang=lang,
+                              settings=self.settings)
+        return mydata_render.lines(data, self._say(lang, label))
+
+    def export_data(self, *, lang: str, label: Labeler | None = None) -> Document:
+        """All of it with the whole transcript, as the citizen's JSON file; the audit notes only that it was made."""
+        data = mydata.collect(self.session, citizen=self.citizen, now=self.now, tz=self.tz, lang=lang,
+                              settings=self.settings, everything=True)
+        record(self.session, actor=f"citizen:{self.citizen.id}", action="data_exported", citizen_id=self.citizen.id,
+               details={"format": mydata_render.FORMAT}, at=self.now)
+        return mydata_render.export(data, self._say(lang, label), now=self.now)
+
+    def _say(self, lang: str, label: Labeler | None) -> mydata_render.Say:
+        return mydata_render.Say(lang=lang, tz=self.tz, i18n=self.i18n, topic_title=self.topic_title, label=label)
 
     def case_view(self, *, lang: str) -> list[str]:
         """The newest handoff of this citizen as the citizen sees it; [] when there is none."""
@@ -278,19 +282,16 @@ class StoreActions:
                            now=self.now, reason=reason)
             relay.release(self.session, handoff, feedback=False)
 
-    def delete_everything(self) -> None:
-        citizen_id = self.citizen.id
+    def delete_everything(self) -> list[int]:
+        """Withdraw, tell staff and retract what their chats got, then erase (bot/handoff/erasure.py); the case
+        numbers kept as bare records."""
         cases = self._open_cases()
-        consent_rules.withdraw_all(self.session, citizen_id=citizen_id, now=self.now)
+        consent_rules.withdraw_all(self.session, citizen_id=self.citizen.id, now=self.now)
         self._tell_staff_cancelled(cases, reason="data_deleted")
-        self.session.execute(delete(MessageLog).where(MessageLog.citizen_id == citizen_id))
-        self.session.execute(update(Feedback).where(Feedback.citizen_id == citizen_id)
-                             .values(citizen_id=None, comment=None))
-        self.session.execute(delete(Handoff).where(Handoff.citizen_id == citizen_id))
-        self.session.execute(delete(Consent).where(Consent.citizen_id == citizen_id))
-        self.session.execute(delete(Need).where(Need.citizen_id == citizen_id))
-        self.citizen.external_id = f"deleted:{citizen_id}"
-        record(self.session, actor=f"citizen:{citizen_id}", action="data_deleted", citizen_id=citizen_id, at=self.now)
+        report = erase_citizen(self.session, self.citizen.id, now=self.now, keep_update=self.update)
+        record(self.session, actor="citizen", action="data_deleted", at=self.now,
+               details={"cases_kept": len(report.kept_cases), "cases_deleted": len(report.deleted_cases)})
+        return report.kept_cases
 
     def set_language(self, *, lang: str) -> None:
         self.citizen.language = lang

@@ -205,3 +205,34 @@ def test_another_municipality_typed_at_its_step_gets_where_to_turn_sv(chat, serv
     assert "servicehandledare" in chat.text and "Sari" not in chat.text and "Anna" not in chat.text
     with services.sessions() as session:
         assert session.scalar(select(Handoff)) is None
+
+
+def test_a_phone_number_typed_for_the_way_of_contact_means_a_call_to_it_fi(chat, services):
+    chat.start("fi")
+    chat.say("Isä asuu yksin Porvoossa eikä enää pärjää kotona, tarvitsee kotiapua")
+    chat.press("Kyllä, haluan yhteydenoton")
+    chat.say("ei kiire")
+    assert "Miten haluaisit" in chat.text
+    chat.say("040 123 4567")
+    assert "Mihin numeroon" not in chat.text and "Mihin aikaan sinut tavoittaa" in chat.text
+    chat.press("Ohita")
+    assert "040 1234567" in chat.text and "Soittamalla" in chat.text
+    chat.press("Kyllä, oikein")
+    recorded = need(services)
+    assert (recorded.contact_preference, recorded.phone) == ("phone", "+358401234567")
+
+
+def test_a_phone_number_typed_for_the_way_of_contact_means_a_call_to_it_sv(chat, services):
+    chat.start("sv")
+    chat.say("Pappa bor i Borgå och klarar sig int hemma längre, han behöver hemhjälp")
+    chat.press("Ja, jag vill bli kontaktad")
+    chat.say("ingen brådska")
+    assert "Hur vill du att" in chat.text
+    chat.say("+46 70 123 45 67")
+    assert "Vilket nummer" not in chat.text and "När når man dig bäst" in chat.text
+    chat.say("efter kl 12")
+    assert "+46 70 123 45 67" in chat.text and "Per telefon" in chat.text
+    chat.press("Ja, det stämmer")
+    recorded = need(services)
+    assert (recorded.contact_preference, recorded.phone, recorded.contact_time) == (
+        "phone", "+46701234567", "efter kl 12")
