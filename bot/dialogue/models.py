@@ -14,11 +14,23 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
+class Document:
+    """A file for the citizen (their data export): made by the turn, sent by the channel, never stored or logged
+    (the transcript keeps the reply's text only)."""
+
+    filename: str
+    media_type: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
-    """One message to the citizen; buttons belong to the menu the state names."""
+    """One message to the citizen; buttons belong to the menu the state names. With a document, the text goes with
+    the file (as its caption where the channel has one)."""
 
     text: str
     buttons: tuple[Button, ...] = ()
+    document: Document | None = None
 
 
 @dataclass(slots=True)

@@ -13,6 +13,9 @@ emulator unchanged, and patches only these gaps:
   `true`.
 - setMyCommands, getMyCommands, deleteMyCommands, sendChatAction, setChatMenuButton: missing in the emulator:
   answered here (`setMyCommands` is remembered per language so tests can read what was registered).
+- sendDocument: missing in the emulator (and it cannot read a multipart upload): answered here with a Message
+  carrying the document, numbered from DOCUMENT_IDS on; the upload is kept in `Front.documents` (chat, file name,
+  type, bytes, caption) and its form fields in `Front.calls`. The client API does not show these messages.
 - Client routes (/sendMessage, /sendCommand, /sendCallback) without `botToken`, or a command without
   `entities`, crash the emulator (an unhandled promise rejection): refused here with HTTP 400.
 - Redelivery: Telegram delivers an update again until the bot confirms it; the emulator hands out each update
@@ -25,6 +28,10 @@ emulator unchanged, and patches only these gaps:
   older one, which gets 409 Conflict. The front tells callers apart by their connection (python-telegram-bot polls
   over a pool of one): a getUpdates from a new connection takes the token over, and the connections it took it from
   are answered 409 Conflict from then on (a bot killed and started again simply takes over).
+- Slow answers and held sends (the kill tests): `front.slow(token, seconds)` answers the bot's sendMessage calls
+  `seconds` after the emulator has the message (a kill in between leaves a message sent whose answer never came);
+  `front.hold(token, chat_id)` keeps the sendMessage calls to that chat unanswered and undelivered until
+  `front.release(token, chat_id)`, and then refuses them (502): a bot killed meanwhile never sent them.
 - Outage: POST /_front/outage {"token", "down": true|false} (or `front.outage(token, down=...)`) makes the bot's
   sendMessage calls with that token answer HTTP 502 Bad Gateway, without reaching the emulator, until it is
   switched back; other methods (getUpdates, answerCallbackQuery, ...) keep working. The refused calls are kept
@@ -47,14 +54,18 @@ the updates handed to the bot are counted per token (`delivered`, `delivered_ids
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import socket
+import time
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
 import tornado.httpserver
+import tornado.httputil
 import tornado.netutil
 import tornado.web
 
@@ -65,6 +76,20 @@ CLIENT_ROUTES = {"sendMessage", "sendCommand", "sendCallback", "getUpdates", "ge
 # Request parameters the emulator echoes into the sent message (still JSON-encoded strings): not Message fields.
 ECHOED = ("chat_id", "parse_mode", "link_preview_options", "disable_notification", "protect_content", "reply_parameters")
 JSON_PARAMS = {"reply_markup", "commands", "scope", "link_preview_options", "entities", "allowed_updates"}
+DOCUMENT_IDS = 900_000  # message ids of the documents the front answers itself: apart from the emulator's
+
+
+@dataclass(frozen=True)
+class SentDocument:
+    """A file the bot sent with sendDocument, as uploaded."""
+
+    chat_id: int
+    filename: str
+    content_type: str
+    data: bytes
+    caption: str | None
+    parse_mode: str | None
+    reply_markup: dict | None
 
 
 def _seconds(value: Any) -> Any:
@@ -99,6 +124,11 @@ class Front:
         self._ousted: dict[str, set[Any]] = defaultdict(set)  # token -> connections a newer poller took over from
         self.conflicts: dict[str, int] = defaultdict(int)
         self.down: set[str] = set()  # tokens whose sendMessage is refused with 502 (an outage)
+        self.delays: dict[str, float] = {}  # token -> seconds a sendMessage's answer waits after its delivery
+        self.holding: set[tuple[str, str]] = set()  # (token, chat id) whose sendMessage calls are held
+        self.held: list[tuple[str, dict[str, Any]]] = []
+        self.documents: list[SentDocument] = []  # sendDocument uploads, in order
+        self._document_ids = itertools.count(DOCUMENT_IDS)
         self.refused: list[tuple[str, dict[str, Any]]] = []
         self.webhooks: dict[str, tuple[str, str | None]] = {}  # token -> (the bot's public url, its secret)
         self._proxied: dict[str, str] = {}  # public url prefix -> where the bot listens
@@ -126,6 +156,17 @@ class Front:
     def outage(self, token: str, *, down: bool) -> None:
         """Start (down=True) or end an outage of sendMessage for the bot with this token."""
         (self.down.add if down else self.down.discard)(token)
+
+    def slow(self, token: str, seconds: float) -> None:
+        """Answer this bot's sendMessage calls `seconds` after the emulator has the message (0: at once)."""
+        self.delays[token] = seconds
+
+    def hold(self, token: str, chat_id: int) -> None:
+        """Hold the bot's sendMessage calls to this chat: neither delivered nor answered until `release`."""
+        self.holding.add((token, str(chat_id)))
+
+    def release(self, token: str, chat_id: int) -> None:
+        self.holding.discard((token, str(chat_id)))
 
     def reverse_proxy(self, public: str, local: str) -> None:
         """Webhook posts to addresses under `public` go to the same path under `local` (the bot's listener)."""
@@ -163,6 +204,8 @@ class Front:
                 return 400, {"ok": False, "error_code": 400, "description": "front: botToken (and entities) required"}
             return await self._forward(path, body, content_type)
         token, _, method = path.removeprefix("bot").partition("/")
+        if method == "sendDocument":
+            return self._document(body, content_type)
         params = self._params(body, content_type)
         if method == "getUpdates" and peer is not None:
             if peer in self._ousted[token]:
@@ -175,6 +218,11 @@ class Front:
         if method == "sendMessage" and token in self.down:
             self.refused.append((method, params))
             return 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}
+        if method == "sendMessage" and (token, str(params.get("chat_id"))) in self.holding:
+            self.held.append((method, params))
+            while (token, str(params.get("chat_id"))) in self.holding:
+                await asyncio.sleep(0.02)
+            return 502, {"ok": False, "error_code": 502, "description": "Bad Gateway (held, then refused)"}
         self.calls.append((method, params))
         if method in LOCAL:
             if method == "setMyCommands":
@@ -190,7 +238,33 @@ class Front:
         status, data = await self._forward(path, body, content_type)
         if isinstance(data, dict) and data.get("ok"):
             self._patch(token, method, data, params)
+        if method == "sendMessage" and self.delays.get(token):
+            await asyncio.sleep(self.delays[token])
         return status, data
+
+    def _document(self, body: bytes, content_type: str) -> tuple[int, Any]:
+        """sendDocument: keep the upload, answer a Message with the document as Telegram would."""
+        arguments: dict[str, list[bytes]] = {}
+        files: dict[str, list[tornado.httputil.HTTPFile]] = {}
+        tornado.httputil.parse_body_arguments(content_type, body, arguments, files)
+        params: dict[str, Any] = {key: values[0].decode() for key, values in arguments.items()}
+        for key in JSON_PARAMS & params.keys():
+            params[key] = json.loads(params[key])
+        uploads = files.get("document") or []
+        if "chat_id" not in params or len(uploads) != 1:
+            return 400, {"ok": False, "error_code": 400, "description": "Bad Request: there is no document"}
+        self.calls.append(("sendDocument", params))
+        upload, chat_id = uploads[0], int(params["chat_id"])
+        self.documents.append(SentDocument(chat_id, upload.filename, upload.content_type, upload.body,
+                                           params.get("caption"), params.get("parse_mode"), params.get("reply_markup")))
+        number = next(self._document_ids)
+        message = {"message_id": number, "date": int(time.time()), "chat": {"id": chat_id, "type": "private"},
+                   "document": {"file_id": f"front-document-{number}", "file_unique_id": f"front-{number}",
+                                "file_name": upload.filename, "mime_type": upload.content_type,
+                                "file_size": len(upload.body)}}
+        if params.get("caption"):
+            message["caption"] = params["caption"]
+        return 200, {"ok": True, "result": message}
 
     def _patch(self, token: str, method: str, data: dict, params: dict[str, Any]) -> None:
         result = data.get("result")
