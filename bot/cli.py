@@ -120,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate = flows_sub.add_parser("validate", help="check flows; prints file:line: problem")
     validate.add_argument("path", nargs="?")
     validate.set_defaults(func=cmd_flows_validate)
+    from bot.flowspec.cli import register as register_versions
+
+    register_versions(flows_sub)  # publish, versions, diff, export, rollback
 
     chat = sub.add_parser("chat", help="talk to the bot in this terminal")
     chat.add_argument("--lang", choices=["fi", "sv"])
@@ -134,10 +137,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     keygen = sub.add_parser("keygen", help="print a new DATA_KEY")
     keygen.set_defaults(func=cmd_keygen)
+    from bot.db.rekey import register as register_rekey
+
+    register_rekey(sub)  # rekey: everything under the first DATA_KEY key
 
     from bot.handoff.cli import register as register_staff
 
     register_staff(sub)
+    from bot.handoff.purge_cli import register as register_purge
+
+    register_purge(sub)  # purge [--dry-run]: retention
+    from bot.web.cli import register as register_web
+
+    register_web(sub)  # users add|list|disable|reset-password, web: the staff console
 
     try:
         from nlu.cli import register

@@ -5,13 +5,11 @@ import argparse
 import hashlib
 import logging
 import re
-import shutil
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.flowspec.startup import choose_flows, publish_reloads
 
 logger = logging.getLogger(__name__)
 
@@ -61,104 +59,6 @@ def webhook_options(settings: Settings, token: str) -> dict[str, Any]:
                 key=str(settings.webhook_key) if settings.webhook_key else None)
 
 
-# Flows at start-up ----------------------------------------------------------------------------------------------
-# Flows that do not validate never keep the bot from starting: it runs with the last valid flows it started with
-# (SQLite: kept next to the database file) or, with none, with the fallback below, which answers every message
-# with whom to call. The crisis guard runs before any flow either way.
-
-FALLBACK = {
-    "fi": ("Olen juuri nyt suppeassa tilassa enkä pysty opastamaan tavalliseen tapaan. Soita lähitoriin, niin "
-           "saat apua: {phones}. Jos joku on hengenvaarassa, soita heti hätänumeroon 112."),
-    "sv": ("Jag fungerar just nu bara i begränsad omfattning och kan inte ge råd som vanligt. Ring närtorget, så "
-           "får du hjälp: {phones}. Om någon är i livsfara, ring genast nödnumret 112."),
-}
-FALLBACK_TOPIC = {"fi": "Tässä asiassa saat apua lähitorista: {phones}.",
-                  "sv": "I det här ärendet får du hjälp av närtorget: {phones}."}
-
-
-def last_valid_dir(settings: Settings) -> Path | None:
-    """Where the last valid flows are kept: next to an SQLite database file (PostgreSQL: the published flow
-    versions in the database, when they come)."""
-    url = settings.database_url
-    if not url.startswith("sqlite:///") or ":memory:" in url:
-        return None
-    return Path(f"{url.removeprefix('sqlite:///')}.flows")
-
-
-def unit_phones(settings: Settings) -> dict[str, str]:
-    """'Porvoon lähitori 040 000 1001, ...' per language, from the units in the database (empty if unreadable)."""
-    from sqlalchemy import create_engine, text
-
-    try:
-        engine = create_engine(settings.database_url)
-        with engine.connect() as connection:
-            rows = connection.execute(text("SELECT name_fi, name_sv, phone FROM unit ORDER BY id")).all()
-        engine.dispose()
-    except Exception:  # noqa: BLE001 - the fallback must start whatever the database says
-        rows = []
-    return {"fi": ", ".join(f"{fi} {phone}" for fi, _sv, phone in rows),
-            "sv": ", ".join(f"{sv} {phone}" for _fi, sv, phone in rows)}
-
-
-def write_fallback_flows(directory: Path, phones: dict[str, str]) -> None:
-    """The built-in flows: the entry says whom to call (the lähitori and 112), and every service topic too."""
-    import yaml
-
-    from nlu.types import SERVICE_TOPICS
-
-    def words(template: dict[str, str]) -> dict[str, str]:
-        return {lang: template[lang].format(phones=phones.get(lang) or "112").replace(": 112.", ".")
-                for lang in ("fi", "sv")}
-
-    directory.mkdir(parents=True, exist_ok=True)
-    main = {"id": "main", "title": {"fi": "Alku", "sv": "Början"}, "start": "welcome",
-            "steps": {"welcome": {"kind": "topic", "menu": False, "text": words(FALLBACK),
-                                  "fallback": words(FALLBACK)}}}
-    (directory / "main.yaml").write_text(yaml.safe_dump(main, allow_unicode=True), encoding="utf-8")
-    for topic in SERVICE_TOPICS:
-        flow = {"id": topic, "topic": topic, "title": {"fi": topic, "sv": topic}, "start": "call",
-                "steps": {"call": {"kind": "message", "text": words(FALLBACK_TOPIC), "next": "main.welcome"}}}
-        (directory / f"{topic}.yaml").write_text(yaml.safe_dump(flow, allow_unicode=True), encoding="utf-8")
-
-
-def choose_flows(settings: Settings) -> Settings:
-    """The settings with the flows the bot can start with: FLOWS_DIR when it validates (then kept as the last
-    valid ones), else the last valid ones, else the built-in fallback; one line on stderr says which."""
-    from bot.flowspec.registry import FlowsInvalid, load_flowset
-
-    keep = last_valid_dir(settings)
-    try:
-        load_flowset(settings.flows_dir)
-    except FlowsInvalid as error:
-        problems = f"{len(error.problems)} problem(s); `lahitori flows validate` lists them"
-        if keep is not None and keep.is_dir():
-            try:
-                load_flowset(keep)
-            except FlowsInvalid:
-                pass
-            else:
-                print(f"lahitori: the flows in {settings.flows_dir} are invalid ({problems}): running with the "
-                      f"last valid flows", file=sys.stderr)
-                return settings.model_copy(update={"flows_dir": keep})
-        fallback = Path(tempfile.mkdtemp(prefix="lahitori-fallback-flows-"))
-        write_fallback_flows(fallback, unit_phones(settings))
-        print(f"lahitori: the flows in {settings.flows_dir} are invalid ({problems}) and no earlier valid flows "
-              f"are kept: running with the built-in fallback (the lähitori's phone and 112)", file=sys.stderr)
-        return settings.model_copy(update={"flows_dir": fallback})
-    if keep is not None:
-        try:
-            staging = keep.with_name(keep.name + ".new")
-            shutil.rmtree(staging, ignore_errors=True)
-            staging.mkdir(parents=True)
-            for path in [*settings.flows_dir.glob("*.yaml"), *settings.flows_dir.glob("*.yml")]:
-                shutil.copy2(path, staging / path.name)
-            shutil.rmtree(keep, ignore_errors=True)
-            staging.rename(keep)
-        except OSError as error:
-            logger.warning("the valid flows could not be kept (%s)", type(error).__name__)
-    return settings
-
-
 def not_a_conflict(record: logging.LogRecord) -> bool:
     """Drop python-telegram-bot's traceback of a 409 Conflict: the one line of cmd_run says it."""
     from telegram.error import Conflict
@@ -185,7 +85,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     settings = load_settings(**({"DATABASE_URL": args.db} if args.db else {}))
     token = check_token(settings)
-    settings = choose_flows(settings)
+    settings = choose_flows(settings)  # FLOWS_DIR, else the newest published version, else the built-in fallback
     webhook = webhook_options(settings, token) if args.webhook or settings.webhook_url else None
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry the URL, and so the token
     turns = None  # the turns in threads of this process
@@ -195,6 +95,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         turns = ProcessTurns(settings, settings.turn_workers)
     else:
         services = build(settings)
+    publish_reloads(services)  # a good edit of FLOWS_DIR taken while running is published too
     try:
         asyncio.run(probe(token, settings.telegram_api_url))
         application = build_application(services, token=token, base_url=settings.telegram_api_url, turns=turns)

@@ -1,9 +1,11 @@
-"""The live set of flows: reloads good edits without a restart and keeps the last valid set on a bad one."""
+"""The live set of flows: reloads good edits without a restart and keeps the last valid set on a bad one; the running
+bot publishes every good edit it takes (on_reload, bot/flowspec/versions.py)."""
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -97,9 +99,11 @@ def load_flowset(directory: Path) -> FlowSet:
 class FlowRegistry:
     """Gives the current FlowSet; checks the files for changes at most every `interval` seconds."""
 
-    def __init__(self, directory: Path, *, interval: float = 1.0) -> None:
+    def __init__(self, directory: Path, *, interval: float = 1.0,
+                 on_reload: Callable[[Path], None] | None = None) -> None:
         self.directory = Path(directory)
         self.interval = interval
+        self.on_reload = on_reload  # told the directory after each good edit is taken (the bot publishes it)
         self._lock = threading.Lock()
         self._fingerprint = _fingerprint(self.directory)
         self._current = load_flowset(self.directory)
@@ -131,3 +135,24 @@ class FlowRegistry:
             return
         self.last_problems = []
         logger.info("flows reloaded (%d flows)", len(self._current.flows))
+        if self.on_reload is not None:
+            try:
+                self.on_reload(self.directory)
+            except Exception as error:  # noqa: BLE001 - the new flows run whatever the hook does
+                logger.warning("after the flows reloaded: %s", type(error).__name__)
+
+    def watch(self) -> threading.Thread:
+        """Check for edits every `interval` seconds in a daemon thread too, not only when something asks for the
+        flows (the bot process, whose turns run in workers, seldom asks)."""
+
+        def loop() -> None:
+            while True:
+                time.sleep(max(self.interval, 0.1))
+                try:
+                    self.current()
+                except Exception as error:  # noqa: BLE001 - a watcher that stops would stop publishing edits
+                    logger.warning("checking the flows for edits failed (%s)", type(error).__name__)
+
+        thread = threading.Thread(target=loop, name="flows-watch", daemon=True)
+        thread.start()
+        return thread

@@ -1,20 +1,15 @@
-"""The crisis answer cannot be switched off: help on receipt (before the turn, whatever waits), help when the turn
-fails, and a bot that starts with invalid flows (the last valid ones, or the built-in fallback)."""
+"""The crisis answer cannot be switched off: help on receipt (before the turn, whatever waits) and help when the turn
+fails. A bot that starts with invalid flows (the published ones, or the built-in fallback): test_flows_start.py."""
 from __future__ import annotations
 
 import asyncio
-import shutil
-from pathlib import Path
 
 from telegram import Update
 
 from bot.channels import telegram as tg
-from bot.channels.telegram_cli import choose_flows, last_valid_dir
-from bot.config import PROJECT_ROOT
-from bot.conversation import TurnResult, TurnRunner
+from bot.conversation import TurnResult
 from bot.dialogue.models import Reply
 from tests.channels.test_telegram_handlers import ScriptedRunner, make_app, message_update, unit_services  # noqa: F401
-from tests.conftest import make_settings
 
 CRISIS = "haluan kuolla"
 
@@ -72,33 +67,3 @@ async def test_staff_and_commands_are_not_guarded_on_receipt(make_app):  # noqa:
     assert channel.citizen_text(command) is None
     assert channel.citizen_text(message_update(41, CRISIS, chat_id=-100, chat_type="group", bot=app.bot)) is None
     assert channel.citizen_text(message_update(42, CRISIS, bot=app.bot)) == CRISIS
-
-
-def test_invalid_flows_start_with_the_last_valid_ones_or_the_fallback(tmp_path, unit_services, capsys):  # noqa: F811
-    url = unit_services.settings.database_url
-    flows = tmp_path / "flows"
-    shutil.copytree(PROJECT_ROOT / "flows", flows)
-    settings = make_settings(url, FLOWS_DIR=str(flows))
-    kept = last_valid_dir(settings)
-    assert kept is not None and not kept.exists()
-    assert choose_flows(settings) is settings and (kept / "main.yaml").is_file(), "a valid start keeps its flows"
-    (flows / "main.yaml").write_text("id: main\nsteps: [broken\n")
-    chosen = choose_flows(settings)
-    assert chosen.flows_dir == kept and "running with the last valid flows" in capsys.readouterr().err
-    shutil.rmtree(kept)
-    chosen = choose_flows(settings)
-    assert "built-in fallback" in capsys.readouterr().err
-    from bot.services import build
-    from tests.auxil.nlu import KeywordClassifier
-
-    services = build(chosen, classifier=KeywordClassifier())
-    try:
-        runner = TurnRunner(services)
-        welcome = runner.handle(channel="telegram", external_id="9", start=True, lang_hint="sv")
-        answer = runner.handle(channel="telegram", external_id="9", text="pappa behöver färdtjänst")
-    finally:
-        services.close()
-    for result in (welcome, answer):
-        text = "\n".join(reply.text for reply in result.replies)
-        assert "112" in text and "040 000 1001" in text and "Närtorget i Borgå" in text, text
-    assert Path(chosen.flows_dir).name.startswith("lahitori-fallback-flows-")
