@@ -1,7 +1,10 @@
-"""Never lose a message, in figures: runs the real-process tests (tests/channels/test_durability_e2e.py and
-test_instances_e2e.py) and prints what they measure: messages handled per run (every one exactly once, in order,
-or the run fails), how long after each SIGKILL the bot answered again (restart included), the crisis help's
-delay and another chat's latency during a 200-message flood, and two webhook instances' updates/s.
+"""Never lose a message, in figures: runs the real-process tests (tests/channels/test_durability_e2e.py,
+test_outbox_e2e.py and test_instances_e2e.py) and prints what they measure: messages handled per run (every one
+exactly once, in order, or the run fails), how long after each SIGKILL the bot answered again (restart included),
+replies sent twice after a kill (the first of them marked as a possible repeat), how soon replies committed but
+not sent at a kill went out after the restart, the outbox under kills (60 cards: every one delivered, copies sent
+twice, each marked, and how soon sending went on), the crisis help's delay and another chat's latency during a
+200-message flood, and two webhook instances' updates/s.
 
     python benchmarks/durability_bench.py [--pg URL]
 
@@ -16,8 +19,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TESTS = ["tests/channels/test_durability_e2e.py", "tests/channels/test_instances_e2e.py"]
-FIGURES = ("messages,", "crisis help", "two instances:")
+TESTS = ["tests/channels/test_durability_e2e.py", "tests/channels/test_outbox_e2e.py",
+         "tests/channels/test_instances_e2e.py"]
+FIGURES = ("messages,", "kept replies", "outbox,", "crisis help", "two instances:")
 
 
 def main() -> int:

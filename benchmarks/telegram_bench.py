@@ -12,7 +12,9 @@ client each, so the load generator takes little of the CPU being measured). Ever
 Finnish intake to a handoff again and again; a chat sends its next update only when its previous one has been
 handled, so each reply belongs to one update. Latency: from the POST of an update to the fake API receiving its
 first reply (and, second figure, to the update being fully handled, all replies sent). CPU time is counted per
-process: the bot, its turn workers, and the Telegram side.
+process: the bot, its turn workers, and the Telegram side; and the bot process's own database work an update
+(commits and statements: storing updates first, reading a chat's queue, deleting what was handled), which does
+not move with the machine's load as the times do.
 """
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import Engine, event, func, select  # noqa: E402
 from telegram import Update  # noqa: E402
 from telegram.ext import TypeHandler  # noqa: E402
 
@@ -228,6 +230,25 @@ def peak_rss_mib(pids: list[int]) -> list[int]:
     return peaks
 
 
+class count_database_work:  # noqa: N801 - used like a function
+    """Commits and statements on this engine (in this process) until `stop`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine, self.commits, self.statements = engine, 0, 0
+        event.listen(engine, "commit", self._commit)
+        event.listen(engine, "before_cursor_execute", self._statement)
+
+    def _commit(self, *_args: object) -> None:
+        self.commits += 1
+
+    def _statement(self, *_args: object) -> None:
+        self.statements += 1
+
+    def stop(self) -> None:
+        event.remove(self.engine, "commit", self._commit)
+        event.remove(self.engine, "before_cursor_execute", self._statement)
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
@@ -298,11 +319,13 @@ async def run(args: argparse.Namespace) -> int:
     control.send(f"http://127.0.0.1:{port}/{options['url_path']}")
     workers = [worker.process.pid for worker in turns.workers] if turns is not None else []
     cpu, workers_cpu = time.process_time(), cpu_seconds(workers)
+    database = count_database_work(services.db)  # the bot process's own (the turns' are the workers')
     loop, finished_run = asyncio.get_running_loop(), asyncio.get_running_loop().create_future()
     threading.Thread(target=lambda: loop.call_soon_threadsafe(finished_run.set_result, control.recv()),
                      daemon=True).start()  # not the default executor: that one runs the turns
     result = await finished_run
     cpu, workers_cpu = time.process_time() - cpu, cpu_seconds(workers) - workers_cpu
+    database.stop()
     memory = peak_rss_mib([os.getpid(), *workers])
     done_out.send(None)
     side.join(10)
@@ -328,6 +351,9 @@ async def run(args: argparse.Namespace) -> int:
     per_update = lambda seconds: f"{seconds / len(complete) * 1000:.2f} ms"  # noqa: E731
     print(f"CPU per update: bot {per_update(cpu)}" + (f" + turn workers {per_update(workers_cpu)}" if workers else "")
           + f"; Telegram side (citizens and fake API) {per_update(result['side_cpu'])}")
+    print(f"database work of the bot process an update (storing first, reading the chat's queue, deleting what "
+          f"was handled): {database.commits / len(complete):.2f} commits, {database.statements / len(complete):.2f} "
+          f"statements")
     print(f"peak memory: bot {memory[0]} MiB" + "".join(f", worker {mib} MiB" for mib in memory[1:]))
     print(f"replies sent: {result['replies']}; updates without a reply: {len(complete) - len(first)}; "
           f"handoffs created: {handoffs}; updates answered unlike the others of their step: {result['odd']}")

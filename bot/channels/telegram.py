@@ -16,7 +16,16 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
-from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update, User
+from telegram import (
+    Bot,
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+    Update,
+    User,
+)
 from telegram.constants import ChatType, MessageLimit, ParseMode
 from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
@@ -37,7 +46,7 @@ from bot.channels.telegram_staff import StaffDesk
 from bot.conversation import TurnResult, TurnRunner
 from bot.db.models import Citizen, MessageLog, ProcessedUpdate
 from bot.dialogue import crisis
-from bot.dialogue.models import Button, Reply
+from bot.dialogue.models import Button, Document, Reply
 from bot.dialogue.system import COMMANDS, DESCRIPTIONS
 from bot.handoff.audit import record
 from bot.i18n import N_
@@ -45,12 +54,14 @@ from bot.services import Services
 from bot.turn_workers import ThreadTurns, Turns
 
 if TYPE_CHECKING:
+    from bot.channels.retention_job import RetentionJob
     from bot.channels.telegram_outbox import OutboxWorker
 
 logger = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 MAX_CHARS = MessageLimit.MAX_TEXT_LENGTH  # 4096, counted in UTF-16 code units after entity parsing
+MAX_CAPTION = MessageLimit.CAPTION_LENGTH  # 1024, a document's caption
 MAX_CALLBACK_BYTES = 64
 SHORT_LABEL = 20  # two buttons share a row when both labels are at most this long
 SEND_ATTEMPTS = 4
@@ -61,6 +72,7 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 
 NOT_TEXT = N_("I can only read written messages. Please write to me in words, or call the lähitori.")
 ERROR_TEXT = N_("Sorry, something went wrong on my side. Please try again in a moment, or call the lähitori.")
+REPEATED = N_("(sent again after an interruption)")  # the same words as a repeated staff card's (telegram_outbox)
 FLOOD_NOTE = N_("You sent many messages at once. I have saved them all and I answer the latest one. Please write "
                 "one message at a time.")
 
@@ -127,6 +139,18 @@ def render(reply: Reply) -> list[tuple[str, InlineKeyboardMarkup | None]]:
     return [(piece, None) for piece in pieces[:-1]] + [(pieces[-1], keyboard(reply.buttons))]
 
 
+def render_with_document(reply: Reply) -> list[tuple[str, InlineKeyboardMarkup | None, Document | None]]:
+    """The messages of a reply; a document goes last, with the text as its caption when it fits Telegram's
+    caption (1,024 characters), else after the text's own messages, with the keyboard."""
+    pieces = render(reply)
+    if reply.document is None:
+        return [(text, markup, None) for text, markup in pieces]
+    markup = keyboard(reply.buttons)
+    if len(pieces) == 1 and utf16_len(pieces[0][0]) <= MAX_CAPTION:
+        return [(pieces[0][0], markup, reply.document)]
+    return [(text, None, None) for text, _markup in pieces] + [("", markup, reply.document)]
+
+
 def lang_of(user: User | None) -> str | None:
     code = (user.language_code or "").lower() if user else ""
     return code[:2] if code[:2] in ("fi", "sv") else None
@@ -187,6 +211,7 @@ class TelegramChannel:
         self.locks, self.attempts, self.backoff, self.sleep = ChatLocks(), attempts, backoff, sleep
         self.desk = StaffDesk(services)
         self.worker: OutboxWorker | None = None  # the outbox job, started in post_init
+        self.retention: RetentionJob | None = None  # the daily retention purge, started in post_init
         self.inbox: Inbox | None = None  # set by build_application
         self.langs: dict[str, str] = {}  # chat -> the citizen's language, as the last turn left it (a cache)
         self._help: dict[int, asyncio.Task[bool]] = {}  # update id -> the crisis help sent on receipt
@@ -194,7 +219,8 @@ class TelegramChannel:
         self.conflict = False  # another process polls with this token: the bot stops (telegram_cli says so)
 
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if not await self.staff(update, context, text="/start"):
+        # A deep link's payload (t.me/<bot>?start=CODE) comes as /start CODE: a staff link code goes to the desk.
+        if not await self.staff(update, context, text=" ".join(["/start", *(context.args or [])])):
             await self.turn(update, context, start=True)
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -243,10 +269,13 @@ class TelegramChannel:
             answer = await asyncio.to_thread(self.desk.handle, user_id=user.id, text=text, payload=payload,
                                              replied_to=replied_to, lang_hint=lang_of(user),
                                              replied_to_id=replied_to_id,
-                                             replied_chat=update.effective_chat.id if update.effective_chat else None)
+                                             replied_chat=update.effective_chat.id if update.effective_chat else None,
+                                             update=(source, update.update_id))
         query = update.callback_query
         if answer is None:
             return False
+        if self.inbox is not None and update.update_id in self.inbox.running:
+            self.inbox.settled[update.update_id] = False  # its id noted in the desk's transaction: the row goes
         if query is not None:
             with contextlib.suppress(TelegramError):
                 await query.answer(answer.note[:190] if answer.note else None)
@@ -291,15 +320,26 @@ class TelegramChannel:
         if update.effective_chat is None:
             return
         chat_id = update.effective_chat.id
+        # Run from the inbound store: the turn's transaction keeps its replies there until they are sent.
+        inbox = self.inbox if self.inbox is not None and update.update_id in self.inbox.running else None
         async with self.locks.hold(chat_id):
             try:
                 result: TurnResult = await self.turns.handle(
                     channel=CHANNEL, external_id=str(chat_id), lang_hint=lang_of(update.effective_user),
-                    update_id=update.update_id, update_from=updates_of(context.bot), **given)
+                    update_id=update.update_id, update_from=updates_of(context.bot),
+                    **({"keep": True} if inbox is not None else {}), **given)
             except Exception as error:  # noqa: BLE001 - a dead worker, a database error: the citizen still hears
                 where = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
                 logger.error("turn failed: %s at %s:%s", type(error).__name__,
                              Path(where.filename).name if where else "?", where.lineno if where else "?")
+                kept = None
+                with contextlib.suppress(Exception):  # a worker that died after its commit: the turn did happen
+                    kept = await inbox.kept_replies(update.update_id) if inbox is not None else None
+                if inbox is not None and kept is not None:
+                    inbox.settled[update.update_id] = False
+                    await self.send_kept(context.bot, str(chat_id), kept[0], kept[1],
+                                         await self.helped(update.update_id), repeat=False)
+                    return
                 await self.turn_failed(context.bot, update)
                 return
             helped = await self.helped(update.update_id)
@@ -309,10 +349,26 @@ class TelegramChannel:
             if result.duplicate:
                 logger.info("update %s was already handled", update.update_id)
                 return
-            replies = result.replies
-            if helped and "crisis" in result.events and replies and "112" in replies[0].text:
-                replies = replies[1:]  # the same help went out when the message arrived
-            await self.send_replies(context.bot, chat_id, replies)
+            if inbox is not None:  # the turn deleted its row (nothing to send), or kept its replies there
+                inbox.settled[update.update_id] = not result.replies
+            await self.send_replies(context.bot, chat_id,
+                                    without_repeated_help(result.replies, crisis="crisis" in result.events,
+                                                          helped=helped))
+
+    async def send_kept(self, bot: Bot | None, chat: str, replies: list[Reply], crisis: bool, helped: bool,
+                        repeat: bool = True) -> None:
+        """Replies a turn kept in the inbound store and did not get to send (bot/db/inbound.py): after a crash or a
+        restart, when some may have gone already (`repeat`: the first says it may be a repeat), or when the turn's
+        result did not come back."""
+        assert bot is not None
+        replies = without_repeated_help(replies, crisis=crisis, helped=helped)
+        if repeat and replies:
+            known = self.langs.get(chat)
+            lang = known if known is not None else await asyncio.to_thread(self.language_of, int(chat), None)
+            first = replies[0]
+            replies = [Reply(text=self.services.i18n.gettext(lang, REPEATED) + "\n\n" + first.text,
+                             buttons=first.buttons, document=first.document), *replies[1:]]
+        await self.send_replies(bot, int(chat), replies)
 
     # The crisis guard on receipt, and when a turn fails -----------------------------------------------------------
 
@@ -422,8 +478,8 @@ class TelegramChannel:
                            on_sent: Callable[[int, int], object] | None = None) -> bool:
         """Send the replies in order; `on_sent(reply index, message id)` for each message that went."""
         for index, reply in enumerate(replies):
-            for text, markup in render(reply):
-                message_id = await self.send(bot, chat_id, text, markup)
+            for text, markup, document in render_with_document(reply):
+                message_id = await self.send(bot, chat_id, text, markup, document)
                 if message_id is None:
                     return False  # never send a later message without the earlier one
                 if on_sent is not None:
@@ -431,13 +487,18 @@ class TelegramChannel:
         return True
 
     async def send(self, bot, chat_id: int, text: str,  # noqa: ANN001
-                   markup: InlineKeyboardMarkup | None) -> int | None:
-        """Send one message (its id, or None); retry network errors and flood waits, stop on a block or a bad
-        request."""
+                   markup: InlineKeyboardMarkup | None, document: Document | None = None) -> int | None:
+        """Send one message, or a document with `text` as its caption (its id, or None); retry network errors and
+        flood waits, stop on a block or a bad request. A document is read from memory, never written anywhere."""
         for attempt in range(1, self.attempts + 1):
             try:
-                message = await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
-                                                 link_preview_options=LinkPreviewOptions(is_disabled=True))
+                if document is not None:
+                    message = await bot.send_document(
+                        chat_id, InputFile(document.data, filename=document.filename, read_file_handle=False),
+                        caption=text or None, parse_mode=ParseMode.HTML, reply_markup=markup)
+                else:
+                    message = await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
+                                                     link_preview_options=LinkPreviewOptions(is_disabled=True))
                 return message.message_id
             except Forbidden:
                 await asyncio.to_thread(self.mark_blocked, chat_id)
@@ -486,6 +547,10 @@ class TelegramChannel:
         await self.turns.start()
         self.worker = OutboxWorker(self.services, application.bot, self.desk)
         self.worker.start()
+        from bot.channels.retention_job import RetentionJob
+
+        self.retention = RetentionJob(self.services)
+        self.retention.start()
         if self.inbox is not None:
             self.inbox.start()  # and resume what was stored and not yet handled
         for code, lang in ((None, self.services.settings.default_language), ("fi", "fi"), ("sv", "sv")):
@@ -500,6 +565,8 @@ class TelegramChannel:
             await self.inbox.stop()
         if self.worker is not None:
             await self.worker.stop()
+        if self.retention is not None:
+            await self.retention.stop()
         await self.turns.stop()
 
 
@@ -520,6 +587,13 @@ def help_text(hit: crisis.CrisisHit, lang: str) -> str:
     except Exception as error:  # noqa: BLE001 - ImportError included: the help must go out
         logger.error("crisis help text unavailable (%s); the built-in one is sent", type(error).__name__)
         return HELP_FALLBACK.get(lang, HELP_FALLBACK["fi"])
+
+
+def without_repeated_help(replies: list[Reply], *, crisis: bool, helped: bool) -> list[Reply]:
+    """A turn's replies but the crisis help that already went out when the message arrived."""
+    if helped and crisis and replies and "112" in replies[0].text:
+        return replies[1:]
+    return replies
 
 
 def received_text(update: Update) -> str:
@@ -575,6 +649,7 @@ def build_application(services: Services, *, token: str, base_url: str = "https:
     inbox.process = application.process_update
     inbox.on_receive, inbox.can_coalesce = channel.on_receive, channel.can_coalesce
     inbox.record_received, inbox.flood_note = channel.record_received, channel.flood_note
+    inbox.resend = channel.send_kept
     channel.inbox = queue.inbox = inbox
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE  # never act in groups: others would read along
     application.add_handler(CommandHandler("start", channel.on_start, filters=private))

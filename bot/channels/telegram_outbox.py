@@ -4,21 +4,22 @@ forgetting of ids kept only for a while."""
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from telegram import Bot, LinkPreviewOptions
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, TimedOut
 
-from bot.channels.telegram import mark_blocked, render
+from bot.channels.telegram import MAX_CHARS, keyboard, mark_blocked, split_text
 from bot.channels.telegram_inbox import job_lock
 from bot.channels.telegram_staff import StaffDesk
 from bot.conversation import forget_old_updates
 from bot.db.models import Handoff, Outbox
-from bot.dialogue.models import Button, Reply
+from bot.dialogue.models import Button
 from bot.flowspec.schema import FeedbackStep
 from bot.handoff import relay
 from bot.handoff.escalation import escalate_due
@@ -56,6 +57,8 @@ CRISIS_ALERT = N_("The bot has just given emergency guidance in the chat ({help}
 CRISIS_HELP = {"medical": N_("a medical emergency"), "suicidal": N_("thoughts of suicide"),
                "poisoning": N_("a poisoning"), "violence": N_("violence")}
 LANGUAGE_NAMES = {"fi": N_("Finnish"), "sv": N_("Swedish")}
+REPEAT = N_("(sent again after an interruption)")  # a piece whose earlier send is in doubt: maybe a second copy
+MARK_ROOM = 80  # UTF-16 units a piece leaves free for REPEAT
 
 
 def _payload(row: Outbox) -> dict[str, Any]:
@@ -64,23 +67,44 @@ def _payload(row: Outbox) -> dict[str, Any]:
     return row.payload
 
 
+Piece = tuple[str, InlineKeyboardMarkup | None]
+
+
 class OutboxSender:
-    """The dispatcher's `send`: one outbox row as Telegram messages; a block or a bad chat is permanent."""
+    """The dispatcher's channel (bot/handoff/dispatch.py): one outbox row as Telegram messages, a piece each; a block
+    or a bad chat is permanent, a timeout leaves the send in doubt. The dispatcher keeps the message id of each piece
+    of a row that carries a citizen's words (CONTENT_KINDS), so that a withdrawal can delete every copy."""
 
     def __init__(self, services: Services, bot: Bot, desk: StaffDesk) -> None:
         self.services, self.bot, self.desk = services, bot, desk
 
-    async def __call__(self, row: Outbox) -> None:
+    def pieces(self, row: Outbox, *, repeat: int | None) -> list[Piece | None]:
+        """The row's messages; the one at `repeat` begins with a line saying it may be a second copy."""
+        if row.kind == RETRACT:
+            return [None]
+        pieces: list[Piece | None] = list(self.render(row))
+        if repeat is not None and repeat < len(pieces):
+            text, markup = cast(Piece, pieces[repeat])
+            lang = "sv" if _payload(row).get("lang") == "sv" else "fi"
+            pieces[repeat] = (html.escape(self.services.i18n.gettext(lang, REPEAT), quote=False) + "\n\n" + text,
+                              markup)
+        return pieces
+
+    def keeps(self, row: Outbox) -> bool:
+        return row.kind in CONTENT_KINDS
+
+    def in_doubt(self, error: BaseException) -> bool:
+        return isinstance(error, TimedOut)  # the request went; its answer did not come
+
+    async def send_piece(self, row: Outbox, piece: object) -> int | None:
         if row.kind == RETRACT:
             await self.retract(row)
-            return
+            return None
+        text, markup = cast(Piece, piece)
         try:
-            for text, markup in self.render(row):
-                message = await self.bot.send_message(row.recipient, text, parse_mode=ParseMode.HTML,
-                                                      reply_markup=markup,
-                                                      link_preview_options=LinkPreviewOptions(is_disabled=True))
-                if row.kind in CONTENT_KINDS and row.handoff_id is not None:  # kept at once, piece by piece
-                    await asyncio.to_thread(self.desk.remember, row.recipient, {row.handoff_id: [message.message_id]})
+            message = await self.bot.send_message(row.recipient, text, parse_mode=ParseMode.HTML, reply_markup=markup,
+                                                  link_preview_options=LinkPreviewOptions(is_disabled=True))
+            return message.message_id
         except Forbidden as error:
             if row.kind in CITIZEN_KINDS:
                 await asyncio.to_thread(self.citizen_blocked, row)
@@ -134,8 +158,10 @@ class OutboxSender:
             text, buttons = self.closing(payload, lang)
         else:
             raise PermanentSendError(f"unknown outbox kind {kind}")
-        reply = Reply(text=text, buttons=tuple(Button(label=label, payload=data) for label, data in buttons))
-        return render(reply)
+        # Each piece leaves room for the line of a possible repeat (REPEAT), should its send ever be in doubt.
+        pieces = [html.escape(piece, quote=False) for piece in split_text(text, MAX_CHARS - MARK_ROOM)]
+        markup = keyboard(tuple(Button(label=label, payload=data) for label, data in buttons))
+        return [(piece, None) for piece in pieces[:-1]] + [(pieces[-1], markup)] if pieces else []
 
     def closing(self, payload: dict, lang: str) -> tuple[str, list[tuple[str, str]]]:
         """The closing message and, when the flows have a feedback step, its question with 1-5 buttons."""
@@ -191,7 +217,7 @@ class OutboxWorker:
             try:
                 while True:  # a full batch means more may be due
                     report = await self.dispatcher.run_once()
-                    if report.sent + report.retried + report.failed < self.dispatcher.batch_size:
+                    if report.rows < self.dispatcher.batch_size:
                         break
                 if loop.time() >= escalate_at:
                     await asyncio.to_thread(self.escalate)

@@ -1,40 +1,35 @@
-"""The notification outbox: rows written in the domain transaction, delivered later by the Dispatcher.
-
-Delivery is at-least-once, and at most twice in one narrow case. The dispatcher leases due rows in one short
-transaction (pushing `next_attempt_at` forward by `lease`, with FOR UPDATE SKIP LOCKED on PostgreSQL), sends
-outside any transaction, and marks each row sent in its own short transaction. A crash (or a lost database)
-between a successful send and that mark leaves the row unmarked: after the lease it is sent once more. Nothing
-else sends a row twice: a leased row is invisible to other dispatchers, and the mark is conditional on
-`sent_at IS NULL`. The lease is short (LEASE, seconds), so a crashed sender's rows go out again soon; a dispatcher
-renews the lease of the rows it still holds before each send once RENEW_AFTER has passed, so every send starts
-with at least LEASE - RENEW_AFTER left: keep that above the channel's send timeout (Telegram: about 11 s).
+"""The notification outbox: rows written in the domain transaction, delivered later by the Dispatcher
+(bot/handoff/dispatch.py: short leases renewed while sending, each piece's result and message id recorded at once,
+a send in doubt sent again marked as a possible repeat).
 """
 from __future__ import annotations
 
-import asyncio
-import inspect
 import logging
-import warnings
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, object_session, sessionmaker
+from sqlalchemy.orm import Session, object_session
 
 from bot.db.models import Coordinator, Handoff, Outbox, StaffMessage, Unit
+from bot.handoff.dispatch import (
+    LEASE,
+    Backoff,
+    Dispatcher,
+    DispatchReport,
+    PermanentSendError,
+    SendInDoubt,
+    retry_after,
+)
+
+__all__ = ["LEASE", "RETRACT", "Backoff", "DispatchReport", "Dispatcher", "PermanentSendError", "SendInDoubt",
+           "drop_unsent", "enqueue", "forget_unretractable", "notify_handoff_created", "remember_staff_messages",
+           "retract_staff_messages", "retry_after"]
 
 logger = logging.getLogger(__name__)
 
 STAFF_CHANNEL = "telegram"
-LEASE = timedelta(seconds=30)  # how long leased rows are invisible to other dispatchers
-RENEW_AFTER = timedelta(seconds=10)  # a dispatcher renews the lease of its remaining rows after this long
-
-
-class PermanentSendError(Exception):
-    """The channel can never deliver this row (the user blocked the bot, the chat is gone): no retry."""
 
 
 # Enqueueing --------------------------------------------------------------------------------------------------
@@ -86,7 +81,7 @@ def remember_staff_messages(session: Session, *, handoff_id: int, chat_id: str, 
     """Note what was sent to staff with a citizen's words, so it can be retracted; if the case was withdrawn or
     deleted while the messages were on their way, retract them at once."""
     handoff = session.get(Handoff, handoff_id)
-    if handoff is None or handoff.status == "cancelled":
+    if handoff is None or handoff.status == "cancelled" or handoff.erased_at is not None:
         _queue_retraction(session, chat_id, message_ids, now=now)
         return
     session.add_all(StaffMessage(handoff_id=handoff_id, chat_id=str(chat_id), message_id=message_id, sent_at=now)
@@ -198,125 +193,3 @@ def notify_handoff_created(session: Session, handoff: Handoff) -> None:
                                 dedupe_key=f"handoff_new:{handoff.id}:unit", now=now)
     if not (reached or grouped):
         logger.warning("handoff %d: nobody to notify (coordinator not linked, unit has no staff chat)", handoff.id)
-
-
-# Dispatching -------------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Exponential delay between attempts: base, 2·base, 4·base ... never more than cap."""
-
-    base: timedelta = timedelta(seconds=10)
-    cap: timedelta = timedelta(minutes=5)
-
-    def delay(self, attempts: int) -> timedelta:
-        return min(self.cap, self.base * 2 ** min(max(attempts - 1, 0), 30))
-
-
-@dataclass(slots=True)
-class DispatchReport:
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-
-
-def retry_after(error: BaseException) -> timedelta | None:
-    """A flood-control wait the channel asked for (python-telegram-bot's RetryAfter has one), if any."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # PTB deprecates the int form in favour of a timedelta
-        value = getattr(error, "retry_after", None)
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, int | float) and value >= 0:
-        return timedelta(seconds=value)
-    return None
-
-
-Send = Callable[[Outbox], Awaitable[None] | None]
-
-
-class Dispatcher:
-    """Delivers due outbox rows through `send`, retrying with capped exponential backoff."""
-
-    def __init__(self, sessions: sessionmaker[Session], *, send: Send, clock: Callable[[], datetime],
-                 max_attempts: int = 60, backoff: Backoff = Backoff(), batch_size: int = 50,
-                 lease: timedelta = LEASE, renew_after: timedelta = RENEW_AFTER) -> None:
-        self.sessions, self.send, self.clock = sessions, send, clock
-        self.max_attempts, self.backoff, self.batch_size, self.lease = max_attempts, backoff, batch_size, lease
-        self.renew_after = renew_after
-
-    async def run_once(self) -> DispatchReport:
-        """Send every row due now, oldest first; database work runs in a thread, `send` on the loop."""
-        report = DispatchReport()
-        rows = await asyncio.to_thread(self.lease_due)
-        leased_at = self.clock()
-        for index, row in enumerate(rows):
-            if self.clock() - leased_at >= self.renew_after:
-                await asyncio.to_thread(self.renew, [later.id for later in rows[index:]])
-                leased_at = self.clock()
-            try:
-                result = self.send(row)
-                if inspect.isawaitable(result):
-                    await result
-            except Exception as error:  # noqa: BLE001 - every channel error is classified below
-                outcome = await asyncio.to_thread(self.mark_failed, row, error)
-                setattr(report, outcome, getattr(report, outcome) + 1)
-            else:
-                await asyncio.to_thread(self.mark_sent, row)
-                report.sent += 1
-        return report
-
-    def lease_due(self) -> list[Outbox]:
-        """Take due rows for this dispatcher only: each is pushed `lease` into the future before sending."""
-        now = self.clock()
-        due = (Outbox.sent_at.is_(None), Outbox.failed_at.is_(None), Outbox.next_attempt_at <= now)
-        with self.sessions() as session, session.begin():
-            query = select(Outbox).where(*due).order_by(Outbox.id).limit(self.batch_size)
-            if session.get_bind().dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            rows = list(session.scalars(query))
-            leased = []
-            for row in rows:
-                # Conditional, so that on SQLite (no row locks) a second dispatcher cannot lease it again.
-                taken = cast(CursorResult[Any], session.execute(
-                    update(Outbox).where(Outbox.id == row.id, *due).values(next_attempt_at=now + self.lease)
-                    .execution_options(synchronize_session=False))).rowcount
-                if taken == 1:
-                    leased.append(row)
-            session.expunge_all()
-        return leased
-
-    def renew(self, ids: list[int]) -> None:
-        """Push the lease of rows this dispatcher still holds (unsent) `lease` into the future again."""
-        now = self.clock()
-        with self.sessions() as session, session.begin():
-            session.execute(update(Outbox).where(Outbox.id.in_(ids), Outbox.sent_at.is_(None),
-                                                 Outbox.failed_at.is_(None))
-                            .values(next_attempt_at=now + self.lease).execution_options(synchronize_session=False))
-
-    def mark_sent(self, row: Outbox) -> None:
-        now = self.clock()
-        with self.sessions() as session, session.begin():
-            session.execute(update(Outbox).where(Outbox.id == row.id, Outbox.sent_at.is_(None))
-                            .values(sent_at=now, attempts=Outbox.attempts + 1, last_error=None, payload=None))
-        logger.info("outbox %d (%s) sent after %d attempt(s)", row.id, row.kind, row.attempts + 1)
-
-    def mark_failed(self, row: Outbox, error: Exception) -> str:
-        """Count the attempt and schedule the next one, or give up; 'retried' or 'failed'."""
-        now = self.clock()
-        attempts = row.attempts + 1
-        values: dict[str, Any] = {"attempts": attempts, "last_error": type(error).__name__[:200]}
-        if isinstance(error, PermanentSendError) or attempts >= self.max_attempts:
-            values["failed_at"], values["payload"] = now, None
-            outcome = "failed"
-            logger.error("outbox %d (%s) failed for good after %d attempt(s): %s", row.id, row.kind, attempts,
-                         type(error).__name__)
-        else:
-            wait = retry_after(error) or self.backoff.delay(attempts)
-            values["next_attempt_at"] = now + wait
-            outcome = "retried"
-            logger.warning("outbox %d (%s) attempt %d failed (%s); next in %ds", row.id, row.kind, attempts,
-                           type(error).__name__, wait.total_seconds())
-        with self.sessions() as session, session.begin():
-            session.execute(update(Outbox).where(Outbox.id == row.id, Outbox.sent_at.is_(None)).values(**values))
-        return outcome

@@ -71,8 +71,41 @@ def demo_services(url: str, classifier, **build_options) -> Iterator:  # noqa: A
 
 
 @pytest.fixture
-def channel_services(sqlite_url: str, channel_classifier):
-    with demo_services(sqlite_url, channel_classifier) as services:
+def channel_backend() -> str:
+    """The database the channel tests run on: SQLite, unless a module or test parametrizes this name (BACKENDS)."""
+    return "sqlite"
+
+
+# Run a module's (or a test's) bot on both databases: `pytestmark = [..., BACKENDS]` or `@BACKENDS`.
+BACKENDS = pytest.mark.parametrize("channel_backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+
+
+@pytest.fixture
+def channel_db_url(channel_backend: str, request: pytest.FixtureRequest, sqlite_url: str) -> str:
+    """A migrated, empty database: a fresh SQLite file, or the PostgreSQL test database truncated."""
+    return empty_database(channel_backend, request, sqlite_url)
+
+
+def empty_database(backend: str, request: pytest.FixtureRequest, sqlite_url: str) -> str:
+    if backend == "sqlite":
+        return sqlite_url
+    from sqlalchemy import text
+
+    from bot.db.models import Base
+    from bot.db.session import make_engine
+
+    url = request.getfixturevalue("pg_migrated")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {', '.join(t.name for t in Base.metadata.sorted_tables)} "
+                                "RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def channel_services(channel_db_url: str, channel_classifier):
+    with demo_services(channel_db_url, channel_classifier) as services:
         yield services
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import os
 import signal
 import sys
@@ -22,31 +23,28 @@ from sqlalchemy import func, select
 from bot.config import PROJECT_ROOT
 from bot.db.models import Citizen, InboundUpdate, MessageLog, ProcessedUpdate
 from tests.channels.bot_api_front import Front
-from tests.channels.conftest import BOT_IDS, PUBLIC_URL, TOKEN_TAIL, WEBHOOK_SECRET, demo_services, free_port
+from tests.channels.conftest import (
+    BACKENDS,
+    BOT_IDS,
+    PUBLIC_URL,
+    TOKEN_TAIL,
+    WEBHOOK_SECRET,
+    demo_services,
+    empty_database,
+    free_port,
+)
 from tests.conftest import TEST_KEY
 
 pytestmark = pytest.mark.e2e
 
+# Modules that parametrize `backend` and use `backend_services` (this module's own tests use conftest's BACKENDS).
 BACKEND = pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 
 
 @pytest.fixture
-def backend_services(backend: str, request: pytest.FixtureRequest, sqlite_url: str, channel_classifier) -> Iterator:
-    if backend == "postgres":
-        url = request.getfixturevalue("pg_migrated")
-        from sqlalchemy import text
-
-        from bot.db.models import Base
-        from bot.db.session import make_engine
-
-        engine = make_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {', '.join(t.name for t in Base.metadata.sorted_tables)} "
-                                    "RESTART IDENTITY CASCADE"))
-        engine.dispose()
-    else:
-        url = sqlite_url
-    with demo_services(url, channel_classifier) as services:
+def backend_services(backend: str, request: pytest.FixtureRequest, sqlite_url: str,
+                     channel_classifier) -> Iterator:  # noqa: ANN001
+    with demo_services(empty_database(backend, request, sqlite_url), channel_classifier) as services:
         yield services
 
 
@@ -125,8 +123,13 @@ async def say(http: httpx.AsyncClient, front: Front, token: str, chat_id: int, t
 
 async def inbox(http: httpx.AsyncClient, front: Front, token: str, chat_id: int) -> list[str]:
     """What the bot has sent to this chat since the last look."""
+    return [text for _id, text in await messages(http, front, token, chat_id)]
+
+
+async def messages(http: httpx.AsyncClient, front: Front, token: str, chat_id: int) -> list[tuple[int, str]]:
+    """(message id, text) of what the bot has sent to this chat since the last look."""
     response = await http.post(f"{front.url}/getUpdates", json={"token": token, "chatId": chat_id})
-    return [item["message"]["text"] for item in response.json()["result"]]
+    return [(item["messageId"], item["message"]["text"]) for item in response.json()["result"]]
 
 
 def handled(services, total: int) -> bool:  # noqa: ANN001
@@ -147,15 +150,41 @@ async def until_handled(services, total: int, bot: Bot, timeout: float = 90) -> 
         await asyncio.sleep(0.1)
 
 
-def transcripts(services) -> dict[str, list[str]]:  # noqa: ANN001
-    """Each citizen's own messages, in the order the bot recorded them."""
+def transcripts(services, direction: str = "in") -> dict[str, list[str]]:  # noqa: ANN001
+    """Each citizen's own messages (or, `out`, the bot's replies), in the order the bot recorded them."""
     with services.sessions() as session:
         rows = session.execute(select(Citizen.external_id, MessageLog.text).join(Citizen)
-                               .where(MessageLog.direction == "in").order_by(MessageLog.id)).all()
+                               .where(MessageLog.direction == direction).order_by(MessageLog.id)).all()
     found: dict[str, list[str]] = {}
     for chat, text in rows:
         found.setdefault(chat, []).append(text)
     return found
+
+
+REPEAT = "(lähetetty uudelleen katkoksen jälkeen)"  # the first of the replies sent again after a restart says so
+
+
+def plain(text: str) -> str:
+    """A reply as the turn recorded it: unescaped, without the line of a possible repeat."""
+    return html.unescape(text).removeprefix(REPEAT + "\n\n")
+
+
+async def replies_reached(http: httpx.AsyncClient, front: Front, services, token: str,  # noqa: ANN001
+                          chats: list[str]) -> int:
+    """Every reply the turns recorded reached its chat, in order; how many arrived twice (a kill between a send and
+    the deletion of its kept replies sends them again after the restart)."""
+    recorded = transcripts(services, "out")
+    twice = 0
+    for chat in chats:
+        raw = await inbox(http, front, token, int(chat))
+        arrived = [plain(text) for text in raw]
+        expected = iter(arrived)
+        assert all(any(text == reply for text in expected) for reply in recorded.get(chat, [])), \
+            f"chat {chat}: a recorded reply never arrived"
+        twice += len(arrived) - len(recorded.get(chat, []))
+        assert len(arrived) == len(recorded.get(chat, [])) or any(text.startswith(REPEAT) for text in raw), \
+            f"chat {chat}: replies sent again say they may be repeats"
+    return twice
 
 
 async def converse_through_kills(front: Front, services, tmp: Path, *, webhook: bool, kills: int = 3,  # noqa: ANN001
@@ -171,15 +200,17 @@ async def converse_through_kills(front: Front, services, tmp: Path, *, webhook: 
     recovered: list[float] = []
     async with httpx.AsyncClient(timeout=10) as http, running(bot):
         killed_at = time.monotonic()
+        replied = 0  # replies to the probe, which reads its chat as it goes
         for phase in range(kills + 1):
             text = f"oletko siellä {phase + 1}"
             await asyncio.sleep(0.3)
-            await inbox(http, front, bot.token, probe)  # what was still coming for the last probe
+            replied += len(await inbox(http, front, bot.token, probe))  # what was still coming for the last probe
             await say(http, front, bot.token, probe, text)
             sent[str(probe)].append(text)
-            while not await inbox(http, front, bot.token, probe):
+            while not (answer := await inbox(http, front, bot.token, probe)):
                 assert time.monotonic() - killed_at < 90, bot.log()[-2000:]
                 await asyncio.sleep(0.05)
+            replied += len(answer)
             if phase:
                 recovered.append(time.monotonic() - killed_at)
             for round_ in range(rounds + (phase < kills)):
@@ -197,22 +228,26 @@ async def converse_through_kills(front: Front, services, tmp: Path, *, webhook: 
         total = sum(len(texts) for texts in sent.values())
         await until_handled(services, total, bot)
         assert await bot.stop() == 0, bot.log()[-2000:]
+        replied += len(await inbox(http, front, bot.token, probe))
+        twice = await replies_reached(http, front, services, bot.token, [chat for chat in sent if chat != str(probe)])
+    twice += replied - len(transcripts(services, "out").get(str(probe), []))
     print(f"\n{'webhook' if webhook else 'polling'}, {services.settings.database_url.split(':')[0]}: {total} "
           f"messages, {kills} kills; first answer after each kill (restart included): "
-          f"{', '.join(f'{seconds:.1f} s' for seconds in recovered)}; handed out again: {front.redelivered[bot.token]}")
+          f"{', '.join(f'{seconds:.1f} s' for seconds in recovered)}; handed out again: {front.redelivered[bot.token]}"
+          f"; replies sent twice: {twice}")
     assert transcripts(services) == sent, "every message exactly once and in order"
     assert bot.starts == kills + 1
     return bot
 
 
-@BACKEND
-async def test_polling_kill9_mid_conversation_loses_nothing(backend, front, backend_services, tmp_path):  # noqa: ANN001
-    await converse_through_kills(front, backend_services, tmp_path, webhook=False)
+@BACKENDS
+async def test_polling_kill9_mid_conversation_loses_nothing(front, channel_services, tmp_path):  # noqa: ANN001
+    await converse_through_kills(front, channel_services, tmp_path, webhook=False)
 
 
-@BACKEND
-async def test_webhook_kill9_mid_conversation_loses_nothing(backend, front, backend_services, tmp_path):  # noqa: ANN001
-    await converse_through_kills(front, backend_services, tmp_path, webhook=True)
+@BACKENDS
+async def test_webhook_kill9_mid_conversation_loses_nothing(front, channel_services, tmp_path):  # noqa: ANN001
+    await converse_through_kills(front, channel_services, tmp_path, webhook=True)
 
 
 async def test_flood_is_recorded_paced_and_the_crisis_text_answered_at_once(front, channel_services, tmp_path):
@@ -253,3 +288,52 @@ async def test_flood_is_recorded_paced_and_the_crisis_text_answered_at_once(fron
     assert len(notes) == 1, received
     assert len(received) < 80, "the flood was paced: far fewer answers than messages"
     assert transcripts(channel_services)[str(flooder)] == [*sent, crisis_text], "every message recorded, in order"
+
+
+@BACKENDS
+async def test_replies_committed_but_not_sent_are_sent_after_a_kill9(front, channel_services, tmp_path):  # noqa: ANN001
+    """A turn commits and its replies wait in its stored update until sent; the bot is killed while their send hangs.
+    After the restart the replies go out, once, and the turn is not run again."""
+    services, chat = channel_services, 6301
+    bot = Bot(front, services, tmp_path)
+    async with httpx.AsyncClient(timeout=10) as http, running(bot):
+        await say(http, front, bot.token, chat, "/start")
+        deadline = time.monotonic() + 60
+        while not await inbox(http, front, bot.token, chat):  # the bot is up and answering
+            assert time.monotonic() < deadline, bot.log()[-2000:]
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.5)
+        answered = len(transcripts(services, "out")[str(chat)])  # the answers to /start
+        await inbox(http, front, bot.token, chat)
+        front.hold(bot.token, chat)
+        words = "Äitini tarvitsee apua kotona, siivous ja kauppa-asiat eivät enää onnistu."
+        await say(http, front, bot.token, chat, words)
+        while not (front.held and await asyncio.to_thread(waiting_replies, services)):
+            assert time.monotonic() < deadline, bot.log()[-2000:]
+            await asyncio.sleep(0.05)
+        await bot.kill()  # the turn has committed; its answer never left
+        front.release(bot.token, chat)
+        killed_at = time.monotonic()
+        await bot.start()
+        arrived: list[str] = []
+        while len(arrived) < len(transcripts(services, "out")[str(chat)]) - answered:
+            assert time.monotonic() - killed_at < 60, bot.log()[-2000:]
+            arrived += await inbox(http, front, bot.token, chat)
+            await asyncio.sleep(0.05)
+        answered_after = time.monotonic() - killed_at
+        await until_handled(services, 2, bot)
+        assert await bot.stop() == 0, bot.log()[-2000:]
+        arrived += await inbox(http, front, bot.token, chat)
+    print(f"\nkept replies, {services.settings.database_url.split(':')[0]}: sent {answered_after:.1f} s after the kill "
+          f"(restart included)")
+    assert transcripts(services)[str(chat)] == ["/start", words], "the turn ran once"
+    assert [plain(text) for text in arrived] == transcripts(services, "out")[str(chat)][answered:], \
+        "its replies arrived, once each, in order"
+    assert arrived[0].startswith(REPEAT), "the bot cannot know whether they went before the kill: they say so"
+
+
+def waiting_replies(services) -> bool:  # noqa: ANN001
+    """Whether a turn's replies wait in the store (its transaction committed, the replies not sent)."""
+    with services.sessions() as session:
+        return session.scalar(select(func.count()).select_from(InboundUpdate)
+                              .where(InboundUpdate.state == "replying")) > 0

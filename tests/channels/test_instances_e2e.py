@@ -12,15 +12,15 @@ import pytest
 from tests.channels.bot_api_front import Front
 from tests.channels.conftest import BOT_IDS, PUBLIC_URL, TOKEN_TAIL, free_port
 from tests.channels.loopback_lb import LoadBalancer
-from tests.channels.test_durability_e2e import Bot, backend_services, inbox, running, say, transcripts, until_handled  # noqa: F401
+from tests.channels.test_durability_e2e import Bot, inbox, running, say, transcripts, until_handled
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("backend", ["postgres"])
-async def test_two_webhook_instances_keep_order_and_survive_a_kill(backend, front: Front, backend_services,  # noqa: F811
-                                                                   tmp_path):
+@pytest.mark.parametrize("channel_backend", ["postgres"])
+async def test_two_webhook_instances_keep_order_and_survive_a_kill(front: Front, channel_services, tmp_path):
+    backend_services = channel_services
     token = f"{next(BOT_IDS)}:{TOKEN_TAIL}"
     first = Bot(front, backend_services, tmp_path, webhook=True, token=token, workers=1)
     second = Bot(front, backend_services, tmp_path / "b", webhook=True, token=token, workers=1)

@@ -16,9 +16,10 @@ from bot.handoff import consent as consent_rules
 from bot.handoff import staff
 from bot.handoff.outbox import Backoff, notify_handoff_created
 from bot.handoff.service import create_handoff
+from tests.channels.conftest import BACKENDS
 from tests.channels.test_telegram_e2e import FI, SV, walk_to_consent
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, BACKENDS]  # the real bot loop on SQLite and on PostgreSQL
 
 CASE = re.compile(r"#(\d+)\b")
 # The coordinator the routing picks for each script (the others of the unit are marked away first), the unit's
@@ -190,7 +191,10 @@ async def test_notifications_queued_in_an_outage_arrive_once_when_it_ends(runnin
     worker = running_bot.application.bot_data["channel"].worker
     worker.dispatcher.backoff = Backoff(base=timedelta(milliseconds=200), cap=timedelta(milliseconds=400))
     coordinator = citizen_factory(6003, "fi")
-    await coordinator.send(f"/link {link_code(channel_services, 'Sari', others_away=False)}")
+    # Linked through the deep link t.me/<bot>?start=CODE, which Telegram sends as /start CODE.
+    code = staff.normalise_code(link_code(channel_services, 'Sari', others_away=False))
+    linked = await coordinator.send(f"/start {code}")
+    assert "Sari Laine" in linked[0].text
     with channel_services.sessions() as session:
         sari = session.scalar(select(Coordinator).where(Coordinator.first_name == "Sari"))
 

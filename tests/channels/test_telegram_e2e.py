@@ -5,8 +5,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.db.models import Citizen, Handoff, MessageLog, ProcessedUpdate
+from tests.channels.conftest import BACKENDS
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, BACKENDS]  # the real bot loop on SQLite and on PostgreSQL
 
 # (language, chat id, topic, description, for whom, municipality, urgency, contact by chat, skip, confirm,
 #  consent yes, consent no, coordinator, unit phone)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from bot.config import PROJECT_ROOT
 from bot.db.models import ProcessedUpdate
 from bot.turn_workers import ProcessTurns
-from tests.channels.conftest import BOT_IDS, TOKEN_TAIL, RunningBot, TelegramCitizen, serving_bot
+from tests.channels.conftest import BACKENDS, BOT_IDS, TOKEN_TAIL, RunningBot, TelegramCitizen, serving_bot
 from tests.conftest import TEST_KEY
 from tests.channels.test_telegram_e2e import scenarios
 
@@ -38,6 +38,7 @@ class Unobserved(RunningBot):
         pass
 
 
+@BACKENDS  # the scenarios above run on PostgreSQL in test_telegram_e2e.py and test_webhook_e2e.py
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "systemd"])
 async def test_lahitori_run_serves_citizens_through_its_turn_workers(stop, front, channel_services,  # noqa: ANN001
                                                                      telegram_http):

@@ -14,12 +14,13 @@ from sqlalchemy import func, select
 
 from bot.config import PROJECT_ROOT
 from bot.db.models import ProcessedUpdate
-from tests.channels.conftest import (BOT_IDS, PUBLIC_URL, TOKEN_TAIL, WEBHOOK_SECRET, RunningBot, TelegramCitizen,
+from tests.channels.conftest import (BACKENDS, BOT_IDS, PUBLIC_URL, TOKEN_TAIL, WEBHOOK_SECRET, RunningBot,
+                                     TelegramCitizen,
                                      free_port, serving_bot)
 from tests.channels.test_telegram_e2e import FI, scenarios
 from tests.conftest import TEST_KEY
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, BACKENDS]  # on SQLite and on PostgreSQL
 globals().update(scenarios())  # the citizen scenarios again, on this module's running_bot
 
 

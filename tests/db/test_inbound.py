@@ -114,3 +114,43 @@ def test_a_chats_bucket_allows_a_burst_then_a_steady_rate(monkeypatch):
     assert bucket.take() and not bucket.full()
     now[0] += 10
     assert bucket.full()
+
+
+# What a turn's transaction does to its row (bot/db/inbound.py) ---------------------------------------------------
+
+def test_a_turn_keeps_its_replies_in_its_row_encrypted_until_they_are_sent(store):
+    from bot.db.inbound import REPLYING, decode_replies, drop_chat, settle
+    from bot.dialogue.models import Button, Reply
+
+    for update_id in (20, 21, 22):
+        store.store(source="telegram:1", update_id=update_id, chat="42", payload=payload(update_id, "Äiti kaatui"),
+                    crisis_answered=False)
+    replies = [Reply(text="Kerro omin sanoin, Äiti?"), Reply(text="Kenelle?", buttons=(Button("Itselleni", "m1:a"),))]
+    with store.sessions.begin() as session:
+        assert settle(session, ("telegram:1", 20), replies, crisis=True)
+        assert settle(session, ("telegram:1", 21), [], crisis=False), "nothing to send: the row goes at once"
+        assert not settle(session, ("telegram:1", 99), replies, crisis=False), "a row not there (erased): False"
+    waiting = store.waiting("42")
+    assert [(row.update_id, row.state) for row in waiting] == [(20, REPLYING), (22, "received")]
+    with store.sessions() as session:
+        raw = session.execute(text("SELECT payload FROM inbound_update WHERE update_id = 20")).scalar_one()
+    assert "Kerro" not in raw and "Äiti" not in raw, "the replies are encrypted like the update"
+    assert decode_replies(store.kept("telegram:1", 20)) == (replies, True)
+    assert store.kept("telegram:1", 22) is None, "not replying: nothing kept"
+    with store.sessions.begin() as session:
+        assert not settle(session, ("telegram:1", 20), replies, crisis=False), "settled once only"
+        assert drop_chat(session, "42", keep=("telegram:1", 22)) == 1, "an erasure: all of the chat but the running"
+    assert [row.update_id for row in store.waiting("42")] == [22]
+
+
+def test_a_store_transaction_deletes_what_was_handled_before_it_stores_a_redelivery(store):
+    from bot.db.inbound import Done
+
+    store.store(source="telegram:1", update_id=30, chat="42", payload=payload(30, "a"), crisis_answered=False)
+    [row] = store.waiting("42")
+    again = {"source": "telegram:1", "update_id": 30, "chat": "42", "payload": payload(30, "a"), "crisis_answered": False}
+    assert store.store_many([again]) == [None], "still stored: a redelivery is not stored twice"
+    [stored] = store.store_many([again], done=[Done(row.id, "telegram:1", 30, noted=True)])
+    assert stored is not None, "handled and deleted in the same transaction first: stored anew (a duplicate turn)"
+    with store.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 0, "the turn had noted it"

@@ -8,13 +8,14 @@ from datetime import datetime, timezone
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select, text
+from sqlalchemy import Integer, String, column, select, table, text
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot import crypto
 from bot.config import ConfigError
 from bot.db.models import Base, Citizen, Conversation, MessageLog, Need, Outbox
 from bot.db.session import NotMigrated, downgrade, make_engine, make_sessionmaker, require_migrated, upgrade
+from bot.db.types import EncryptedJSON, UTCDateTime
 from tests.conftest import TEST_KEY
 
 
@@ -85,10 +86,17 @@ def test_upgrading_empties_the_outbox_rows_delivered_before(db_url: str, session
     now = datetime.now(timezone.utc)
     downgrade(db_url, "0003")
     try:
+        # The outbox of revision 0003 (the model has columns added since): its columns only.
+        old = table("outbox", *(column(name, type_) for name, type_ in (
+            ("channel", String()), ("recipient", String()), ("kind", String()), ("payload", EncryptedJSON()),
+            ("dedupe_key", String()), ("attempts", Integer()), ("created_at", UTCDateTime()),
+            ("next_attempt_at", UTCDateTime()), ("sent_at", UTCDateTime()), ("failed_at", UTCDateTime()))))
         with sessions.begin() as session:
             for kind, sent_at, failed_at in (("relay_in", now, None), ("handoff_new", None, now), ("case_claimed", None, None)):
-                session.add(Outbox(channel="telegram", recipient="1", kind=kind, payload={"text": "Isä kaatui eilen"},
-                                   dedupe_key=kind, sent_at=sent_at, failed_at=failed_at))
+                session.execute(old.insert().values(channel="telegram", recipient="1", kind=kind, attempts=0,
+                                                    payload={"text": "Isä kaatui eilen"}, dedupe_key=kind,
+                                                    created_at=now, next_attempt_at=now, sent_at=sent_at,
+                                                    failed_at=failed_at))
     finally:
         upgrade(db_url)
     with sessions() as session:

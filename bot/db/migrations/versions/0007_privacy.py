@@ -14,6 +14,7 @@ Revises: 0006
 Create Date: 2026-12-03 15:00:00
 """
 import json
+from typing import Literal
 
 import sqlalchemy as sa
 from alembic import op
@@ -60,7 +61,7 @@ def _decrypt_rows(table: str, columns: list[str]) -> None:
         connection.execute(sa.text(f"UPDATE {table} SET {assignments} WHERE id = :id"), {**values, "id": row[0]})
 
 
-def _recreate() -> str:
+def _recreate() -> Literal['always', 'auto']:
     """SQLite needs the table made anew to gain AUTOINCREMENT; PostgreSQL alters it in place."""
     return 'always' if op.get_bind().dialect.name == 'sqlite' else 'auto'
 
