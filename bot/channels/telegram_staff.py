@@ -27,6 +27,7 @@ from bot.db.session import worth_retrying
 from bot.handoff import staff, staff_group, staff_link
 from bot.handoff.audit import record
 from bot.handoff.outbox import case_card, remember_staff_messages, staff_language
+from bot.handoff.staff_texts import DONE, EVENTS, FOR_WHOM, LANGUAGE
 from bot.i18n import N_, I18n
 from bot.services import Services
 
@@ -48,21 +49,7 @@ STATUS = {
     "new": N_("new, not claimed"), "claimed": N_("claimed"), "contacted": N_("contacted"), "closed": N_("closed"),
     "cancelled": N_("cancelled"),
 }
-FOR_WHOM = {"self": N_("themself"), "close_one": N_("a close one")}
 CONTACT = {"chat": N_("in this chat"), "phone": N_("by phone"), "visit": N_("a visit to the lähitori")}
-LANGUAGE = {"fi": N_("Finnish"), "sv": N_("Swedish")}
-DONE = {
-    "claim": N_("You claimed case #{case}. The citizen has been told that you have it."),
-    "contacted": N_("Case #{case} is marked contacted."),
-    "close": N_("Case #{case} is closed. The citizen has been asked for feedback."),
-    "pair": N_("Case #{case} was given to your work pair, who has been sent the card."),
-}
-EVENTS = {
-    "handoff_created": N_("case created"), "handoff_escalated": N_("not claimed in time: passed on (level {level})"),
-    "handoff_claimed": N_("claimed by {by}"), "handoff_given_to_pair": N_("given to the work pair: {by} → {to}"),
-    "handoff_contacted": N_("contact made ({by})"), "handoff_closed": N_("closed ({by})"),
-    "handoff_cancelled": N_("cancelled by the citizen"), "case_addition": N_("the citizen added to the need"),
-}
 HELP = N_(
     "Staff commands:\n"
     "/cases – your open cases\n"

@@ -2,12 +2,23 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from datetime import date
-
-from sqlalchemy import JSON, BigInteger, Boolean, Date, Float, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.db.types import EncryptedJSON, EncryptedText, UTCDateTime, utcnow
@@ -296,6 +307,8 @@ class Outbox(Base):
     sent_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(200))
+    sending_at: Mapped[datetime | None]  # a piece's send began, its result not recorded yet (in doubt after a crash)
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # pieces delivered, ids kept
 
 
 class ProcessedUpdate(Base):
@@ -309,13 +322,13 @@ class ProcessedUpdate(Base):
 
 
 class StaffLinkCode(Base):
-    """A one-time code that links a coordinator's Telegram chat to their record; only its hash is stored."""
+    """A one-time code that links a coordinator's Telegram chat to their record; only its HMAC is stored."""
 
     __tablename__ = "staff_link_code"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     coordinator_id: Mapped[int] = mapped_column(ForeignKey("coordinator.id", ondelete="CASCADE"), index=True)
-    code_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the normalised code
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)  # HMAC-SHA256 hex (bot/handoff/staff_link.py)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
@@ -338,8 +351,9 @@ class StaffMessage(Base):
 
 class InboundUpdate(Base):
     """An incoming update (citizen or staff, any kind), stored before Telegram is told it arrived; handled from
-    here in the order of `id` within its chat, and deleted once its turn has committed. The payload (the update
-    as Telegram sent it) holds what people wrote and is encrypted."""
+    here in the order of `id` within its chat. The payload (the update as Telegram sent it) holds what people wrote
+    and is encrypted. A turn's transaction replaces it with the turn's replies (state `replying`), which are sent,
+    never run again, and the row is deleted once they are (bot/db/inbound.py)."""
 
     __tablename__ = "inbound_update"
     __table_args__ = (UniqueConstraint("source", "update_id", name="uq_inbound_update_source_update"),)
@@ -351,3 +365,54 @@ class InboundUpdate(Base):
     payload: Mapped[str] = mapped_column(EncryptedText)
     crisis_answered: Mapped[bool] = mapped_column(Boolean, default=False)  # help sent on receipt
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    state: Mapped[str] = mapped_column(String(8), default="received", server_default="received")  # or "replying"
+
+
+class StaffAccount(Base):
+    """A person who signs in to the staff console (bot/web): a staff member of a unit, usually a coordinator, or an
+    administrator who sees every case. The password hash is argon2id; an SSO login would leave it NULL."""
+
+    __tablename__ = "staff_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(8))  # staff | admin
+    coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("coordinator.id", ondelete="SET NULL"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="SET NULL"))
+    language: Mapped[str] = mapped_column(String(2), default="fi")
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    disabled_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    coordinator: Mapped[Coordinator | None] = relationship()
+
+
+class WebSession(Base):
+    """A signed-in browser: the id is the SHA-256 of the cookie's random token (a copy of the table opens no
+    session); the CSRF token is checked on every form sent."""
+
+    __tablename__ = "web_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("staff_account.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class LoginFailure(Base):
+    """A failed console login, for the per-address rate limit: the address is kept only as a keyed hash."""
+
+    __tablename__ = "login_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    address_hash: Mapped[str] = mapped_column(String(64), index=True)
+
+
+# The staff console's inbox: a unit's cases by status, oldest first (migration 0009).
+Index("ix_handoff_unit_status_created", Handoff.unit_id, Handoff.status, Handoff.created_at)

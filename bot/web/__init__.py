@@ -1,0 +1,1 @@
+"""The staff console: a browser workplace for lähitori staff (README, Staff console)."""
