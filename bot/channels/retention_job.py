@@ -11,6 +11,7 @@ import asyncio
 import logging
 from datetime import timedelta
 
+from bot.channels.background import Background
 from bot.channels.telegram_inbox import job_lock
 from bot.db.session import writer_lock
 from bot.handoff.audit import record
@@ -25,26 +26,14 @@ LOOK_EVERY = 3600.0  # seconds
 FIRST_LOOK = 60.0  # seconds after the start: the bot answers first
 
 
-class RetentionJob:
+class RetentionJob(Background):
     """Runs `purge` once a day in the bot's event loop (the database work in a thread)."""
+
+    task_name = "lahitori-retention"
 
     def __init__(self, services: Services, *, every: float = LOOK_EVERY, first: float = FIRST_LOOK) -> None:
         self.services, self.every, self.first = services, every, first
         self._serial = writer_lock(services.settings.database_url)
-        self._task: asyncio.Task | None = None
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self.run(), name="lahitori-retention")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
 
     async def run(self) -> None:
         await asyncio.sleep(self.first)

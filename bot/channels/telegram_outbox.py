@@ -14,6 +14,7 @@ from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TimedOut
 
+from bot.channels.background import Background
 from bot.channels.telegram import MAX_CHARS, keyboard, mark_blocked, split_text
 from bot.channels.telegram_inbox import job_lock
 from bot.channels.telegram_staff import StaffDesk
@@ -187,28 +188,16 @@ class OutboxSender:
         logger.info("a citizen has blocked the bot (outbox %d)", row.id)
 
 
-class OutboxWorker:
+class OutboxWorker(Background):
     """Runs in the bot's event loop: delivers due outbox rows; once a minute escalates unclaimed cases and forgets
     update ids older than KEEP_UPDATE_IDS and staff message ids too old to retract."""
+
+    task_name = "lahitori-outbox"
 
     def __init__(self, services: Services, bot: Bot, desk: StaffDesk, *, interval: float | None = None) -> None:
         self.services = services
         self.interval = interval if interval is not None else services.settings.outbox_interval
         self.dispatcher = Dispatcher(services.sessions, send=OutboxSender(services, bot, desk), clock=services.clock)
-        self._task: asyncio.Task | None = None
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self.run(), name="lahitori-outbox")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()

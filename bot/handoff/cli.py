@@ -88,22 +88,27 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _on_coordinator(args: argparse.Namespace, action) -> int:  # noqa: ANN001
-    """Run `action(session, person)` in one transaction on the coordinator `args.coordinator` names and print
-    the line it returns; a wrong name or a refusal is one line on stderr and exit 1."""
+def _in_one_transaction(args: argparse.Namespace, lookup, action, *, prefix: str = "") -> int:  # noqa: ANN001
+    """Run `action(session, lookup(session))` in one transaction and print the line it returns; a wrong name or
+    a refusal is one line on stderr and exit 1."""
     from bot.handoff import staff
 
     engine, sessions = _sessions(args)
     try:
         with sessions.begin() as session:
-            line = action(session, find(session, args.coordinator))
+            line = action(session, lookup(session))
     except (LookupError, staff.StaffError) as error:
-        print(f"lahitori: {error}", file=sys.stderr)
+        print(f"lahitori: {prefix}{error}", file=sys.stderr)
         return 1
     finally:
         engine.dispose()
     print(line)
     return 0
+
+
+def _on_coordinator(args: argparse.Namespace, action) -> int:  # noqa: ANN001
+    """`action(session, person)` on the coordinator `args.coordinator` names."""
+    return _in_one_transaction(args, lambda session: find(session, args.coordinator), action)
 
 
 def cmd_link_code(args: argparse.Namespace) -> int:
@@ -181,21 +186,8 @@ def cmd_group_list(args: argparse.Namespace) -> int:
 
 
 def _on_unit(args: argparse.Namespace, action) -> int:  # noqa: ANN001
-    """Run `action(session, unit)` in one transaction on the unit `args.unit` names and print the line it
-    returns; a wrong code or a refusal is one line on stderr and exit 1."""
-    from bot.handoff import staff
-
-    engine, sessions = _sessions(args)
-    try:
-        with sessions.begin() as session:
-            line = action(session, find_unit(session, args.unit))
-    except (LookupError, staff.StaffError) as error:
-        print(f"lahitori: {args.unit}: {error}", file=sys.stderr)
-        return 1
-    finally:
-        engine.dispose()
-    print(line)
-    return 0
+    """`action(session, unit)` on the unit `args.unit` names."""
+    return _in_one_transaction(args, lambda session: find_unit(session, args.unit), action, prefix=f"{args.unit}: ")
 
 
 def cmd_group_approve(args: argparse.Namespace) -> int:

@@ -51,14 +51,21 @@ def embedded_classifier(keyword_classifier):
     return keyword_classifier
 
 
-@pytest.fixture
-def bot(services, clock):
+def with_staff(services, clock, *, unit_group: str | None = UNIT_GROUP):
+    """The services on the test clock, the coordinators linked to their Telegram chats and, unless None, Porvoo's
+    staff group approved."""
     services.clock = clock
     with services.sessions.begin() as session:
         for first, chat_id in STAFF_CHATS.items():
             session.scalar(select(Coordinator).where(Coordinator.first_name == first)).telegram_chat_id = chat_id
-        session.scalar(select(Unit).where(Unit.code == "porvoo")).staff_chat_id = UNIT_GROUP
+        if unit_group is not None:
+            session.scalar(select(Unit).where(Unit.code == "porvoo")).staff_chat_id = unit_group
     return services
+
+
+@pytest.fixture
+def bot(services, clock):
+    return with_staff(services, clock)
 
 
 # The scan ------------------------------------------------------------------------------------------------------

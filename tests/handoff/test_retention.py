@@ -17,7 +17,7 @@ from bot.handoff import staff
 from bot.handoff.retention import KINDS, PURGED, Periods, purge
 from tests.auxil.chat import Chat
 from tests.conftest import TEST_KEY
-from tests.handoff.test_erasure import STAFF_CHATS, dispatch_all
+from tests.handoff.test_erasure import dispatch_all, with_staff
 from tests.handoff.test_relay import act, coordinator, hand_off, press_key
 
 ZERO = dict.fromkeys(KINDS, 0)
@@ -30,13 +30,7 @@ def embedded_classifier(keyword_classifier):
 
 @pytest.fixture
 def bot(services, clock):
-    from bot.db.models import Coordinator
-
-    services.clock = clock
-    with services.sessions.begin() as session:
-        for first, chat_id in STAFF_CHATS.items():
-            session.scalar(select(Coordinator).where(Coordinator.first_name == first)).telegram_chat_id = chat_id
-    return services
+    return with_staff(services, clock, unit_group=None)
 
 
 def dump(services) -> dict[str, list[str]]:

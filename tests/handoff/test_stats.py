@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import Coordinator, StatCount, Unit
+from bot.db.models import StatCount
 from bot.handoff import stats
 from bot.handoff.retention import Periods, purge
-from tests.handoff.test_erasure import STAFF_CHATS, UNIT_GROUP, delete_everything, whole_case
+from tests.handoff.test_erasure import delete_everything, whole_case, with_staff
 
 DAY = date(2026, 11, 24)  # the clock fixture's Tuesday
 
@@ -22,12 +22,7 @@ def embedded_classifier(keyword_classifier):
 
 @pytest.fixture
 def bot(services, clock):
-    services.clock = clock
-    with services.sessions.begin() as session:
-        for first, chat_id in STAFF_CHATS.items():
-            session.scalar(select(Coordinator).where(Coordinator.first_name == first)).telegram_chat_id = chat_id
-        session.scalar(select(Unit).where(Unit.code == "porvoo")).staff_chat_id = UNIT_GROUP
-    return services
+    return with_staff(services, clock)
 
 
 def figures(services) -> dict[tuple, int]:
