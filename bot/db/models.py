@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true as sa_true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -109,6 +110,8 @@ class Unit(Base):
                                                         server_default=json.dumps(DEFAULT_REPLY_HOURS))
     staff_chat_id: Mapped[str | None] = mapped_column(String(32))  # the approved staff group: gets case cards
     staff_chat_pending: Mapped[str | None] = mapped_column(String(32))  # asked for with /unitgroup, not yet approved
+    staff_telegram: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())  # off: no card or
+    # relayed word of this unit's cases goes to Telegram; staff work in the console and get e-mail
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     coordinators: Mapped[list[Coordinator]] = relationship(back_populates="unit")
@@ -133,6 +136,7 @@ class Coordinator(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     pair_id: Mapped[int | None] = mapped_column(ForeignKey("coordinator.id", ondelete="SET NULL"))
     telegram_chat_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254))  # work address for staff notifications (no client data)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     unit: Mapped[Unit] = relationship(back_populates="coordinators")
@@ -223,12 +227,28 @@ class Handoff(Base):
     closed_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    outcome: Mapped[str | None] = mapped_column(String(24))  # at closing: guidance | referred | phone | unreachable | other
+    outcome_note: Mapped[str | None] = mapped_column(EncryptedText)  # the named service referred to, or a few words
     erased_at: Mapped[datetime | None]  # the citizen's data was erased; this is the bare record
 
     need: Mapped[Need] = relationship()
     consent: Mapped[Consent] = relationship()
     coordinator: Mapped[Coordinator | None] = relationship()
     unit: Mapped[Unit] = relationship()
+
+
+class CaseNote(Base):
+    """A coordinator's private note on a case (the console): never shown to the citizen's chat, but part of their
+    data (/mydata, export) and erased with it."""
+
+    __tablename__ = "case_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoff.id", ondelete="CASCADE"), index=True)
+    coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("coordinator.id", ondelete="SET NULL"))
+    author: Mapped[str] = mapped_column(String(48))  # as AuditEvent.actor
+    text: Mapped[str] = mapped_column(EncryptedText)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Feedback(Base):
@@ -262,16 +282,22 @@ class AuditEvent(Base):
 
 class StatCount(Base):
     """Statistics with no link to any person: how many of a kind happened on a day, by coarse documented fields
-    (metric, topic, language). Counted when the event happens, so erasure and retention leave the figures."""
+    (metric, topic, language, municipality, channel, unit code, and a bucket such as a crisis category or a waiting
+    time band). Counted when the event happens, so erasure and retention leave the figures."""
 
     __tablename__ = "stat_count"
-    __table_args__ = (UniqueConstraint("day", "metric", "topic", "language", name="uq_stat_count_key"),)
+    __table_args__ = (UniqueConstraint("day", "metric", "topic", "language", "municipality", "channel", "unit",
+                                       "bucket", name="uq_stat_count_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(Date)
     metric: Mapped[str] = mapped_column(String(32))  # need | handoff | contacted | crisis_help | feedback_<1-5> | ...
     topic: Mapped[str] = mapped_column(String(40), default="")  # "" when the metric has none (crisis_help)
     language: Mapped[str] = mapped_column(String(2), default="")
+    municipality: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    channel: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    unit: Mapped[str] = mapped_column(String(32), default="", server_default="")  # Unit.code
+    bucket: Mapped[str] = mapped_column(String(24), default="", server_default="")  # a category or a band
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -416,3 +442,6 @@ class LoginFailure(Base):
 
 # The staff console's inbox: a unit's cases by status, oldest first (migration 0009).
 Index("ix_handoff_unit_status_created", Handoff.unit_id, Handoff.status, Handoff.created_at)
+# An admin's inbox (every unit) and the view log per person (migration 0010).
+Index("ix_handoff_status_created", Handoff.status, Handoff.created_at)
+Index("ix_audit_event_actor_at", AuditEvent.actor, AuditEvent.at)

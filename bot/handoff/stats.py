@@ -42,9 +42,11 @@ def count(session: Session, *, metric: str, day: date, topic: str = "", language
         raise ValueError(f"unknown metric {metric!r}")
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = insert(StatCount).values(day=day, metric=metric, topic=(topic or "")[:40],
-                                         language=(language or "")[:2], count=1)
+                                         language=(language or "")[:2], municipality="", channel="", unit="",
+                                         bucket="", count=1)
     statement = statement.on_conflict_do_update(
-        index_elements=[StatCount.day, StatCount.metric, StatCount.topic, StatCount.language],
+        index_elements=[StatCount.day, StatCount.metric, StatCount.topic, StatCount.language, StatCount.municipality,
+                        StatCount.channel, StatCount.unit, StatCount.bucket],
         set_={"count": StatCount.count + statement.excluded.count})
     session.execute(statement)
 

@@ -12,7 +12,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, event, inspect,
 
 from bot import crypto
 from bot.config import ConfigError
-from bot.db.models import Base, Citizen, Conversation, InboundUpdate, MessageLog, Need, Outbox
+from bot.db.models import Base, CaseNote, Citizen, Conversation, Handoff, InboundUpdate, MessageLog, Need, Outbox
 from bot.db.rekey import Rekey, encrypted_columns
 from bot.db.session import make_engine, make_sessionmaker, writer_lock
 from bot.db.types import EncryptedJSON, EncryptedText
@@ -83,6 +83,9 @@ def test_after_rekey_the_old_key_can_leave_data_key(chat, services):
         session.add(InboundUpdate(source="telegram:1", update_id=1, chat="1", payload='{"text": "hei"}'))
         session.add(Outbox(channel="telegram", recipient="1", kind="relay_in", payload={"text": "isä kaatui"},
                            dedupe_key="relay_in:1"))
+        handoff = session.scalar(select(Handoff))
+        handoff.outcome, handoff.outcome_note = "referred", "Omaishoidon tuki"
+        session.add(CaseNote(handoff_id=handoff.id, author="coordinator:1", text="soitettu, ei vastannut"))
     engine = services.db
     with engine.connect() as connection:
         for table, columns in encrypted_columns():

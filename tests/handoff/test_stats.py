@@ -44,7 +44,8 @@ def test_counting_adds_one_per_key_on_both_databases(session):
         (DAY + timedelta(days=1), "need", "home_support", "fi"): 1}
     with pytest.raises(ValueError, match="unknown metric"):
         stats.count(session, metric="citizen_7", day=DAY)
-    assert [c.name for c in StatCount.__table__.columns] == ["id", "day", "metric", "topic", "language", "count"]
+    assert [c.name for c in StatCount.__table__.columns] == ["id", "day", "metric", "topic", "language", "municipality",
+                                                             "channel", "unit", "bucket", "count"]
 
 
 def test_the_day_is_the_countys_local_date():
