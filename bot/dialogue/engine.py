@@ -26,7 +26,7 @@ from bot.flowspec.schema import (
     SummaryStep,
     TopicStep,
 )
-from bot.i18n import I18n
+from bot.i18n import N_, I18n
 from nlu.types import SERVICE_TOPICS, Prediction
 
 logger = logging.getLogger(__name__)
@@ -36,6 +36,12 @@ UNIT_VARS = frozenset({"unit", "unit_phone", "unit_hours", "unit_address"})
 SKIP_WORDS = frozenset({"ohita", "ohitan", "ohi", "jata valiin", "en halua", "ei tarvii", "hoppa over", "hoppar over",
                         "hoppa", "vill inte", "behovs inte", "skip", "-"})
 CORRECT_WORDS = ("korja", "muuta", "vaara", "ratta", "andra", "fel")  # "haluan korjata", "jag vill ändra"
+PAIR_LANGUAGE_NOTE = {  # by the language the named work pair serves in, when it is not the citizen's
+    "fi": N_("{pair} serves in Finnish: if you need help in Swedish while {coordinator} is away, call {unit}, "
+             "{unit_phone}."),
+    "sv": N_("{pair} serves in Swedish: if you need help in Finnish while {coordinator} is away, call {unit}, "
+             "{unit_phone}."),
+}
 TOPIC_CONFIDENCE = 0.0  # the classifier already answers out_of_scope below its calibrated threshold
 
 
@@ -477,7 +483,7 @@ class _Run:
             self.restart()
             return
         template = step.text if proposal.coordinator else step.text_unit
-        text = self.fmt_consent(template.get(self.s.lang), proposal)
+        text = self.with_pair_note(self.fmt_consent(template.get(self.s.lang), proposal), proposal)
         self.s.slots["_proposal"] = proposal.as_slot()
         self.s.slots["_consent_text"] = text
         self.say(text, [(step.yes_label.get(self.s.lang), "yes"), (step.no_label.get(self.s.lang), "no")])
@@ -491,6 +497,19 @@ class _Run:
             return I18n.tidy(fill_plain(template, values, allowed=CONSENT_VARS))
         except ValueError as error:
             raise _Recover(f"consent text refused: {error}") from error
+
+    def with_pair_note(self, text: str, proposal: Proposal) -> str:
+        """When the work pair named in the consent cannot serve in the citizen's language, the consent says so
+        and where to turn meanwhile, before its closing question (a sentence of code, not of the flows)."""
+        note = PAIR_LANGUAGE_NOTE.get(proposal.pair_language or "") if proposal.coordinator and proposal.pair else None
+        if note is None:
+            return text
+        sentence = self._(note).format(pair=proposal.pair, coordinator=proposal.coordinator, unit=proposal.unit.name,
+                                       unit_phone=proposal.unit.phone)
+        head, dot, question = text.rpartition(". ")
+        if not dot or not question.rstrip().endswith("?"):
+            return f"{text}\n\n{sentence}"
+        return f"{head}. {sentence} {question}"
 
     def answer_consent(self, step: ConsentStep, given: bool) -> None:
         need_id, text = self.s.slots.get("_need_id"), self.s.slots.get("_consent_text")

@@ -30,6 +30,7 @@ class Proposal:
     title: str | None = None
     pair_id: int | None = None
     pair: str | None = None
+    pair_language: str | None = None  # set when the pair cannot serve in the citizen's language: the one they use
 
     def as_slot(self) -> dict[str, Any]:
         return {"coordinator_id": self.coordinator_id, "pair_id": self.pair_id, "unit_id": self.unit.unit_id}

@@ -124,9 +124,11 @@ class StoreActions:
         if person is None:
             return Proposal(unit=unit_contact(assignment.unit, lang))
         pair = person.pair
+        other = next((code for code in pair.languages or [] if code in ("fi", "sv")), None) if pair else None
         return Proposal(unit=unit_contact(assignment.unit, lang), coordinator_id=person.id,
                         coordinator=person.full_name, title=person.title(lang), pair_id=pair.id if pair else None,
-                        pair=pair.full_name if pair else None)
+                        pair=pair.full_name if pair else None,
+                        pair_language=other if pair and lang not in (pair.languages or []) else None)
 
     def record_consent(self, *, need_id: int, proposal: dict[str, Any], text: str, decision: str, lang: str) -> int:
         consent = consent_rules.record_decision(

@@ -34,7 +34,7 @@ def reach_consent_fi(chat, *, municipality: str = "Porvoo", contact: str = "Soit
 def test_finnish_citizen_reaches_a_named_coordinator(chat, services):
     reach_consent_fi(chat)
     assert "Sari Laine, palveluohjaaja, Porvoon lähitori (demo)" in chat.text
-    assert "työparinsa Anna Lindholm" in chat.text
+    assert "työparinsa Anna Lindholm" in chat.text and "palvelee" not in chat.text  # Anna serves in Finnish too
     chat.press("Kyllä, saa välittää")
     assert "Asiasi on nyt välitetty. Palveluohjaajasi on Sari Laine, palveluohjaaja, Porvoon lähitori (demo)" in chat.text
     assert "Hän ottaa sinuun yhteyttä" in chat.text
@@ -67,6 +67,10 @@ def test_swedish_citizen_goes_to_a_swedish_speaking_coordinator(chat, services):
     assert "Stämmer det?" in chat.text and "Borgå" in chat.text
     chat.press("Ja, det stämmer")
     assert "Anna Lindholm, servicehandledare, Närtorget i Borgå (demo)" in chat.text
+    # Anna's work pair Sari serves in Finnish only: the consent says so, and where to call meanwhile.
+    assert "arbetsparet Sari Laine ditt ärende" in chat.text
+    assert ("Sari Laine talar finska: om du behöver hjälp på svenska medan Anna Lindholm är borta, ring Närtorget i "
+            "Borgå (demo), ") in chat.text and chat.text.rstrip().endswith("Får jag skicka uppgifterna?")
     chat.press("Ja, det får skickas")
     assert "Din servicehandledare är Anna Lindholm, servicehandledare, Närtorget i Borgå (demo)" in chat.text
     with services.sessions() as session:
