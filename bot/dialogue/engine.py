@@ -36,6 +36,7 @@ UNIT_VARS = frozenset({"unit", "unit_phone", "unit_hours", "unit_address"})
 SKIP_WORDS = frozenset({"ohita", "ohitan", "ohi", "jata valiin", "en halua", "ei tarvii", "hoppa over", "hoppar over",
                         "hoppa", "vill inte", "behovs inte", "skip", "-"})
 CORRECT_WORDS = ("korja", "muuta", "vaara", "ratta", "andra", "fel")  # "haluan korjata", "jag vill ändra"
+PIN = "_flows"  # the slot holding the version of the flows a conversation began on (Engine.flows_for)
 PAIR_LANGUAGE_NOTE = {  # by the language the named work pair serves in, when it is not the citizen's
     "fi": N_("{pair} serves in Finnish: if you need help in Swedish while {coordinator} is away, call {unit}, "
              "{unit_phone}."),
@@ -57,6 +58,13 @@ class Engine:
         flow, step = self.registry.current().idle
         return State(flow=flow, step=step, lang=lang)
 
+    def flows_for(self, state: State) -> FlowSet:
+        """The flows a conversation runs on: those it began with (PIN), while it is on its way through them; the
+        current ones for a conversation that is idle, new, or whose set is gone."""
+        version = state.slots.get(PIN)
+        pinned = self.registry.pinned(version) if isinstance(version, str) else None
+        return pinned or self.registry.current()
+
     def expects(self, state: State) -> Expects:
         """What the conversation waits for, for the crisis guard's context: "choice" (buttons, yes or no),
         "slot" (a short typed answer: a phone number, a time) or "free" (the citizen's own words)."""
@@ -64,7 +72,7 @@ class Engine:
             return "free"
         if state.slots.get("_sys"):
             return "free" if state.slots["_sys"] == "addcase" else "choice"
-        step = self.registry.current().step(state.flow, state.step)
+        step = self.flows_for(state).step(state.flow, state.step)
         if isinstance(step, FeedbackStep):
             return "choice" if state.slots.get("_fb_score") is None else "free"
         if isinstance(step, (ChoiceStep, SummaryStep, ConsentStep)):
@@ -135,7 +143,7 @@ class _Run:
 
     def __init__(self, engine: Engine, state: State, actions: Actions) -> None:
         self.engine = engine
-        self.flows: FlowSet = engine.registry.current()
+        self.flows: FlowSet = engine.flows_for(state)
         self.s = state.copy()
         self.actions = actions
         self.replies: list[Reply] = []
@@ -148,6 +156,10 @@ class _Run:
         return self.engine.i18n.gettext(self.s.lang, message)
 
     def outcome(self) -> Outcome:
+        if (self.s.flow, self.s.step) == self.flows.idle:
+            self.s.slots.pop(PIN, None)  # waiting at the start: the next words begin on the newest flows
+        else:
+            self.s.slots[PIN] = self.flows.version
         return Outcome(state=self.s, replies=self.replies, events=self.events)
 
     def say(self, text: str, buttons: list[tuple[str, str]] | None = None, *,

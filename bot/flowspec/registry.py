@@ -1,10 +1,13 @@
 """The live set of flows: reloads good edits without a restart and keeps the last valid set on a bad one; the running
-bot publishes every good edit it takes (on_reload, bot/flowspec/versions.py)."""
+bot publishes every good edit it takes (on_reload, bot/flowspec/versions.py) and follows the newest published version
+(bot/flowspec/live.py). Earlier sets stay at hand by their version, so a conversation finishes on the set it began
+with (`pinned`)."""
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -97,7 +100,11 @@ def load_flowset(directory: Path) -> FlowSet:
 
 
 class FlowRegistry:
-    """Gives the current FlowSet; checks the files for changes at most every `interval` seconds."""
+    """Gives the current FlowSet; checks the files for changes at most every `interval` seconds. `install` makes a
+    set (a published version) current; `pinned` gives an earlier set by its version: from memory, or through
+    `loader` (a published version from the database, 'v12'), else None."""
+
+    KEEP = 16  # earlier sets kept in memory for conversations still on them
 
     def __init__(self, directory: Path, *, interval: float = 1.0,
                  on_reload: Callable[[Path], None] | None = None) -> None:
@@ -109,6 +116,8 @@ class FlowRegistry:
         self._current = load_flowset(self.directory)
         self._checked = time.monotonic()
         self.last_problems: list[Problem] = []
+        self._earlier: OrderedDict[str, FlowSet] = OrderedDict()
+        self.loader: Callable[[str], FlowSet | None] | None = None
 
     def current(self) -> FlowSet:
         now = time.monotonic()
@@ -117,6 +126,36 @@ class FlowRegistry:
                 self._checked = now
                 self._maybe_reload()
         return self._current
+
+    def install(self, flowset: FlowSet) -> None:
+        """Make `flowset` current (a newly published version); the one it replaces stays at hand for `pinned`."""
+        with self._lock:
+            self._remember(self._current)
+            self._current = flowset
+        logger.info("flows now at %s", flowset.version)
+
+    def _remember(self, flowset: FlowSet) -> None:
+        self._earlier[flowset.version] = flowset
+        self._earlier.move_to_end(flowset.version)
+        while len(self._earlier) > self.KEEP:
+            self._earlier.popitem(last=False)
+
+    def pinned(self, version: str) -> FlowSet | None:
+        """The set with this version (the current one, one kept, or one the loader finds); None when gone."""
+        current = self._current
+        if current.version == version:
+            return current
+        found = self._earlier.get(version)
+        if found is None and self.loader is not None:
+            try:
+                found = self.loader(version)
+            except Exception as error:  # noqa: BLE001 - the conversation goes on with the current set
+                logger.warning("flows %s not loaded (%s)", version, type(error).__name__)
+                found = None
+            if found is not None:
+                with self._lock:
+                    self._remember(found)
+        return found
 
     def _maybe_reload(self) -> None:
         try:
@@ -127,12 +166,14 @@ class FlowRegistry:
             return
         self._fingerprint = fingerprint
         try:
-            self._current = load_flowset(self.directory)
+            loaded = load_flowset(self.directory)
         except FlowsInvalid as error:
             self.last_problems = error.problems
             logger.error("flow edit rejected, keeping the last valid flows (%d problem(s)):\n%s",
                          len(error.problems), error)
             return
+        self._remember(self._current)
+        self._current = loaded
         self.last_problems = []
         logger.info("flows reloaded (%d flows)", len(self._current.flows))
         if self.on_reload is not None:

@@ -1,9 +1,11 @@
 """The flows the bot starts with, the same on SQLite and PostgreSQL; flows never keep it from starting.
 
-FLOWS_DIR when it validates (published as a new version first when it differs from the newest one); else the newest
-published version that validates, written to a private temporary directory; else, with no such version (or no
-database to ask), the built-in fallback below, which answers every message with whom to call. One line on stderr
-says which whenever it is not FLOWS_DIR. The crisis guard runs before any flow either way, in code.
+FLOWS_DIR when it validates (published as a new version first when its content was never published: a new release or
+an edit; content published before, such as the repository's files after an admin published or rolled back, does not
+override the newest version); else the newest published version that validates, written to a private temporary
+directory; else, with no such version (or no database to ask), the built-in fallback below, which answers every
+message with whom to call. One line on stderr says which whenever it is not FLOWS_DIR. The crisis guard runs before
+any flow either way, in code. Once running, the bot follows the newest published version (bot/flowspec/live.py).
 """
 from __future__ import annotations
 
@@ -82,18 +84,29 @@ def _sessions(settings: Settings):  # noqa: ANN202
 
 
 def publish_flows_dir(settings: Settings) -> int | None:
-    """Publish FLOWS_DIR (already validated) when it differs from the newest version; the new version's number, or
+    """Publish FLOWS_DIR (already validated) when its content was never published; the new version's number, or
     None when nothing was published. A database that cannot take it is one line on stderr: the bot runs anyway."""
-    from bot.flowspec.versions import latest, publish, read_files
+    from sqlalchemy import select
+
+    from bot.db.models import FlowVersion
+    from bot.flowspec.versions import content_hash, latest, publish, read_files
 
     try:
         files = read_files(settings.flows_dir)
         engine, sessions = _sessions(settings)
         try:
             with sessions.begin() as session:
+                seen = session.scalar(select(FlowVersion.id).where(FlowVersion.content_hash == content_hash(files))
+                                      .limit(1))
                 before = latest(session)
-                version = publish(session, files, by="system", note=START_NOTE)
-                number = None if before is not None and before.id == version.id else version.id
+                if seen is not None:
+                    number = None
+                    if before is not None and before.content_hash != content_hash(files):
+                        print(f"lahitori: the flows in {settings.flows_dir} are those of flow version {seen}; "
+                              f"running the newest published version, {before.id}", file=sys.stderr)
+                else:
+                    version = publish(session, files, by="system", note=START_NOTE)
+                    number = None if before is not None and before.id == version.id else version.id
         finally:
             engine.dispose()
     except Exception as error:  # noqa: BLE001 - an unreachable or unmigrated database: the next start publishes
@@ -168,8 +181,23 @@ def _without_flows_dir(settings: Settings, problems: list[Problem]) -> Settings:
 
 def publish_reloads(services) -> None:  # noqa: ANN001 - bot.services.Services
     """In the running bot: every good edit the registry takes from FLOWS_DIR is published too (in the background,
-    a failure one log line), and the registry checks for edits every second even when no turn asks."""
+    a failure one log line), the registry checks for edits every second even when no turn asks, and the bot
+    follows the newest published version (a publish or rollback elsewhere is live here within seconds)."""
     from bot.flowspec.versions import Publisher
 
     services.flows.on_reload = Publisher(services.sessions)
     services.flows.watch()
+    follow_published(services)
+
+
+def follow_published(services):  # noqa: ANN001, ANN201 - bot.services.Services -> LiveFlows
+    """Take the newest published version now (when there is one) and look for newer ones every few seconds."""
+    from bot.flowspec.live import LiveFlows
+
+    live = LiveFlows(services.flows, services.sessions)
+    try:
+        live.poll()
+    except Exception as error:  # noqa: BLE001 - the flows at hand run; the watcher tries again
+        logger.warning("published flows not looked at (%s)", type(error).__name__)
+    live.watch()
+    return live

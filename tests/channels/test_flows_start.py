@@ -1,5 +1,5 @@
-"""The flows `lahitori run` starts with, on SQLite and PostgreSQL: FLOWS_DIR when it validates (published when it
-differs from the newest version), else the newest published version, else the built-in fallback that says whom to
+"""The flows `lahitori run` starts with, on SQLite and PostgreSQL: FLOWS_DIR when it validates (published when its
+content was never published), else the newest published version, else the built-in fallback that says whom to
 call; never a refusal to start, and the crisis guard answers either way."""
 from __future__ import annotations
 
