@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any, Literal
 
@@ -73,6 +74,16 @@ class Settings(BaseSettings):
     web_port: int = Field(8080, ge=1, le=65535, alias="WEB_PORT")
     web_idle_minutes: int = Field(30, ge=1, le=720, alias="WEB_IDLE_MINUTES")
     web_secure_cookie: bool | None = Field(None, alias="WEB_SECURE_COOKIE")
+    # Staff notifications by e-mail (bot/channels/email_outbox.py): the case number and a link to the console, never
+    # client data. SMTP_HOST unset: no e-mail is sent. CONSOLE_URL (None: http://WEB_HOST:WEB_PORT) starts the links.
+    smtp_host: str | None = Field(None, alias="SMTP_HOST")
+    smtp_port: int = Field(587, ge=1, le=65535, alias="SMTP_PORT")
+    smtp_username: str | None = Field(None, alias="SMTP_USERNAME")
+    smtp_password: SecretStr | None = Field(None, alias="SMTP_PASSWORD")
+    smtp_from: str | None = Field(None, alias="SMTP_FROM")
+    smtp_starttls: bool = Field(True, alias="SMTP_STARTTLS")
+    smtp_timeout: float = Field(30.0, gt=0, le=300, alias="SMTP_TIMEOUT")
+    console_url: str | None = Field(None, alias="CONSOLE_URL")
 
     @field_validator("database_url")
     @classmethod
@@ -88,12 +99,27 @@ class Settings(BaseSettings):
     def _unset_when_empty(cls, value: object) -> object:
         return None if value == "" else value
 
-    @field_validator("rasa_url", "telegram_api_url")
+    @field_validator("smtp_host", "smtp_username", "smtp_password", "smtp_from", "console_url", mode="before")
     @classmethod
-    def _http_url(cls, value: str) -> str:
+    def _none_when_empty(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("rasa_url", "telegram_api_url", "console_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/")
+
+    @field_validator("smtp_from")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        if value is not None and not is_address(parseaddr(value)[1]):
+            raise ValueError("must be an e-mail address, e.g. lahitori@hyvinvointialue.fi or "
+                             "Lähitori <lahitori@hyvinvointialue.fi>")
+        return value
 
     @field_validator("webhook_url")
     @classmethod
@@ -108,11 +134,32 @@ class Settings(BaseSettings):
     def _turn_workers(self) -> Settings:
         if self.turn_workers is None:
             self.turn_workers = 2 if self.database_url.startswith("postgresql") else 1
+        if self.console_url is None:
+            self.console_url = f"http://{self.web_host}:{self.web_port}"
         return self
 
     @property
     def is_production(self) -> bool:
         return self.app_env == "production"
+
+
+def is_address(value: str) -> bool:
+    """A plausible e-mail address: one @, something on both sides, a dot in the domain, no spaces."""
+    local, at, domain = value.rpartition("@")
+    return bool(at and local and "." in domain.strip(".") and not any(c.isspace() for c in value))
+
+
+def _smtp_problem(settings: Settings) -> str | None:
+    """What is missing for e-mail, once SMTP_HOST is set; None when nothing is."""
+    if settings.smtp_host is None:
+        return None
+    if settings.smtp_from is None:
+        return "SMTP_FROM: required when SMTP_HOST is set (the sender address of staff notifications)"
+    if settings.smtp_username is not None and settings.smtp_password is None:
+        return "SMTP_PASSWORD: required when SMTP_USERNAME is set"
+    if settings.smtp_password is not None and settings.smtp_username is None:
+        return "SMTP_USERNAME: required when SMTP_PASSWORD is set"
+    return None
 
 
 def _describe(error: ValidationError) -> str:
@@ -151,6 +198,11 @@ def load_settings(**overrides: Any) -> Settings:
         settings = Settings(**overrides)
     except ValidationError as error:
         raise ConfigError(_describe(error)) from None
+    problem = _smtp_problem(settings)
+    if problem is not None:
+        raise ConfigError(f"configuration error: {problem}")
+    if settings.smtp_host and settings.smtp_username and not settings.smtp_starttls:
+        logger.warning("SMTP_STARTTLS=false: the SMTP password goes to %s unencrypted", settings.smtp_host)
     if settings.is_production:
         if settings.data_key is None and settings.data_key_file is not None:
             settings.data_key = SecretStr(read_key_file(settings.data_key_file))

@@ -55,6 +55,7 @@ from bot.turn_workers import ThreadTurns, Turns
 
 if TYPE_CHECKING:
     from bot.channels.retention_job import RetentionJob
+    from bot.channels.staff_jobs import StaffJobs
     from bot.channels.telegram_outbox import OutboxWorker
 
 logger = logging.getLogger(__name__)
@@ -212,6 +213,7 @@ class TelegramChannel:
         self.desk = StaffDesk(services)
         self.worker: OutboxWorker | None = None  # the outbox job, started in post_init
         self.retention: RetentionJob | None = None  # the daily retention purge, started in post_init
+        self.staff_jobs: StaffJobs | None = None  # escalation, forgetting, e-mail: started in post_init
         self.inbox: Inbox | None = None  # set by build_application
         self.langs: dict[str, str] = {}  # chat -> the citizen's language, as the last turn left it (a cache)
         self._help: dict[int, asyncio.Task[bool]] = {}  # update id -> the crisis help sent on receipt
@@ -541,7 +543,8 @@ class TelegramChannel:
             await self.turn_failed(context.bot, update)
 
     async def post_init(self, application: Application) -> None:
-        """Start the outbox job; register the commands with localized descriptions (fi, sv and the default)."""
+        """Start the outbox job, the retention job and the staff jobs; register the commands with localized
+        descriptions (fi, sv and the default)."""
         from bot.channels.telegram_outbox import OutboxWorker
 
         await self.turns.start()
@@ -551,6 +554,10 @@ class TelegramChannel:
 
         self.retention = RetentionJob(self.services)
         self.retention.start()
+        from bot.channels.staff_jobs import StaffJobs
+
+        self.staff_jobs = StaffJobs(self.services)
+        self.staff_jobs.start()
         if self.inbox is not None:
             self.inbox.start()  # and resume what was stored and not yet handled
         for code, lang in ((None, self.services.settings.default_language), ("fi", "fi"), ("sv", "sv")):
@@ -567,6 +574,8 @@ class TelegramChannel:
             await self.worker.stop()
         if self.retention is not None:
             await self.retention.stop()
+        if self.staff_jobs is not None:
+            await self.staff_jobs.stop()
         await self.turns.stop()
 
 

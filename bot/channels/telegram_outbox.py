@@ -1,12 +1,12 @@
-"""Delivering the outbox in Telegram: each row kind rendered in its reader's language, and the background job
-that runs the dispatcher every OUTBOX_INTERVAL seconds, and every minute the escalation of unclaimed cases and the
-forgetting of ids kept only for a while."""
+"""Delivering the outbox in Telegram: each row kind rendered in its reader's language, and the background job that
+runs the dispatcher on the rows of channel "telegram" every OUTBOX_INTERVAL seconds. The escalation, the forgetting
+of old ids and the e-mails run in StaffJobs (bot/channels/staff_jobs.py), which runs without Telegram too."""
 from __future__ import annotations
 
 import asyncio
 import html
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -15,23 +15,19 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TimedOut
 
 from bot.channels.background import Background
-from bot.channels.telegram import MAX_CHARS, keyboard, mark_blocked, split_text
-from bot.channels.telegram_inbox import job_lock
+from bot.channels.telegram import CHANNEL, MAX_CHARS, keyboard, mark_blocked, split_text
 from bot.channels.telegram_staff import StaffDesk
-from bot.conversation import forget_old_updates
 from bot.db.models import Handoff, Outbox
 from bot.dialogue.models import Button
 from bot.flowspec.schema import FeedbackStep
-from bot.handoff import relay
-from bot.handoff.escalation import escalate_due
-from bot.handoff.outbox import RETRACT, Dispatcher, PermanentSendError, forget_unretractable
+from bot.handoff import follow_up, relay
+from bot.handoff.outbox import RETRACT, Dispatcher, PermanentSendError
 from bot.i18n import N_, I18n
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
 
-ESCALATE_EVERY = 60.0  # seconds
-CITIZEN_KINDS = {"case_claimed", "case_reassigned", "case_closed_feedback", "relay_out"}
+CITIZEN_KINDS = {"case_claimed", "case_reassigned", "case_closed_feedback", "relay_out", follow_up.KIND}
 CARD_KINDS = {"handoff_new", "handoff_given", "handoff_escalated"}
 CONTENT_KINDS = CARD_KINDS | {"relay_in", "case_addition"}  # carry the citizen's words: retracted on withdrawal
 
@@ -157,6 +153,9 @@ class OutboxSender:
             text += " " + _(CLAIMED_CHAT if payload.get("chat") else CLAIMED_OTHER).format(name=name)
         elif kind == "case_closed_feedback":
             text, buttons = self.closing(payload, lang)
+        elif kind == follow_up.KIND:  # "did you get the help you needed?", a unit's choice (bot/handoff/follow_up.py)
+            text = _(follow_up.QUESTION).format(case=case)
+            buttons = [(_(follow_up.LABELS[a]), f"{follow_up.PREFIX}{case}:{a}") for a in follow_up.ANSWERS]
         else:
             raise PermanentSendError(f"unknown outbox kind {kind}")
         # Each piece leaves room for the line of a possible repeat (REPEAT), should its send ever be in doubt.
@@ -189,48 +188,25 @@ class OutboxSender:
 
 
 class OutboxWorker(Background):
-    """Runs in the bot's event loop: delivers due outbox rows; once a minute escalates unclaimed cases and forgets
-    update ids older than KEEP_UPDATE_IDS and staff message ids too old to retract."""
+    """Runs in the bot's event loop: delivers due outbox rows of channel "telegram" (staff chats and citizens)."""
 
     task_name = "lahitori-outbox"
 
     def __init__(self, services: Services, bot: Bot, desk: StaffDesk, *, interval: float | None = None) -> None:
         self.services = services
         self.interval = interval if interval is not None else services.settings.outbox_interval
-        self.dispatcher = Dispatcher(services.sessions, send=OutboxSender(services, bot, desk), clock=services.clock)
+        self.dispatcher = Dispatcher(services.sessions, send=OutboxSender(services, bot, desk), clock=services.clock,
+                                     channels={CHANNEL})
 
     async def run(self) -> None:
-        loop = asyncio.get_running_loop()
-        escalate_at = loop.time()
         while True:
             try:
                 while True:  # a full batch means more may be due
                     report = await self.dispatcher.run_once()
                     if report.rows < self.dispatcher.batch_size:
                         break
-                if loop.time() >= escalate_at:
-                    await asyncio.to_thread(self.escalate)
-                    await asyncio.to_thread(self.forget_old)
-                    escalate_at = loop.time() + ESCALATE_EVERY
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # noqa: BLE001 - the loop must outlive a database hiccup
                 logger.error("outbox round failed: %s", type(error).__name__)
             await asyncio.sleep(self.interval)
-
-    def forget_old(self) -> None:
-        """What is kept only for a while: update ids (redeliveries) and staff message ids (retraction)."""
-        now = self.services.clock()
-        with self.services.sessions.begin() as session:
-            if not job_lock(session, "forget"):  # another instance is at it
-                return
-            forget_old_updates(session, now)
-            forget_unretractable(session, now)
-
-    def escalate(self) -> list[int]:
-        settings = self.services.settings
-        with self.services.sessions.begin() as session:
-            if not job_lock(session, "escalate"):  # another instance is at it
-                return []
-            return escalate_due(session, now=self.services.clock(), tz=settings.timezone,
-                                claim_timeout=timedelta(hours=settings.claim_timeout_hours))

@@ -1,10 +1,11 @@
 """Delivering the outbox: the Dispatcher leases due rows, sends them piece by piece through a channel, and records
 each piece's result at once.
 
-Leases. A dispatcher takes due rows in one short transaction, pushing `next_attempt_at` LEASE into the future (FOR
-UPDATE SKIP LOCKED on PostgreSQL; on SQLite the update is conditional), so other dispatchers pass them over. While
-it holds rows it renews their lease every RENEW_EVERY seconds, whatever a send is doing; a dispatcher that dies
-stops renewing, and its rows are due again LEASE later: seconds, not minutes.
+Leases. A dispatcher takes due rows of the channels it sends (`channels`: Telegram's worker "telegram", the staff
+jobs "email") in one short transaction, pushing `next_attempt_at` LEASE into the future (FOR UPDATE SKIP LOCKED on
+PostgreSQL; on SQLite the update is conditional), so other dispatchers pass them over. While it holds rows it renews
+their lease every RENEW_EVERY seconds, whatever a send is doing; a dispatcher that dies stops renewing, and its rows
+are due again LEASE later: seconds, not minutes.
 
 Sends. The Bot API has no idempotency key, so a send whose answer never came may have arrived. Before a row's send
 its `sending_at` is set (in a transaction of its own); each piece's result (its message id, kept at once for the
@@ -21,7 +22,7 @@ import contextlib
 import inspect
 import logging
 import warnings
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
@@ -135,8 +136,11 @@ class Dispatcher:
 
     def __init__(self, sessions: sessionmaker[Session], *, send: Send | Channel, clock: Callable[[], datetime],
                  max_attempts: int = 60, backoff: Backoff = BACKOFF, batch_size: int = 50,
-                 lease: timedelta = LEASE, renew_every: float = RENEW_EVERY) -> None:
+                 lease: timedelta = LEASE, renew_every: float = RENEW_EVERY,
+                 channels: Collection[str] | None = None) -> None:
         self.sessions, self.send, self.clock = sessions, send, clock
+        # the outbox channels this dispatcher sends ("telegram", "email"); None: every row (tests, one-channel setups)
+        self.channels = frozenset(channels) if channels is not None else None
         self.channel: Channel = cast(Channel, send) if hasattr(send, "send_piece") else _Whole(send)
         self.max_attempts, self.backoff, self.batch_size, self.lease = max_attempts, backoff, batch_size, lease
         self.renew_every = renew_every
@@ -220,11 +224,13 @@ class Dispatcher:
                 held.discard(row.id)
 
     def lease_due(self) -> list[Outbox]:
-        """Take due rows for this dispatcher only: each is pushed `lease` into the future before sending."""
+        """Take due rows of this dispatcher's channels for it only: each is pushed `lease` into the future before
+        sending."""
         now = self.clock()
         due = (Outbox.sent_at.is_(None), Outbox.failed_at.is_(None), Outbox.next_attempt_at <= now)
+        mine = () if self.channels is None else (Outbox.channel.in_(sorted(self.channels)),)
         with self.sessions() as session, session.begin():
-            query = select(Outbox).where(*due).order_by(Outbox.id).limit(self.batch_size)
+            query = select(Outbox).where(*due, *mine).order_by(Outbox.id).limit(self.batch_size)
             if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             rows = list(session.scalars(query))

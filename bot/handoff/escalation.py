@@ -1,4 +1,5 @@
-"""Escalation of unclaimed cases: after the claim timeout in working time to the work pair, then to the unit group."""
+"""Escalation of unclaimed cases: after the claim timeout in working time to the work pair, then to the unit (its
+group chat, or without one it may use, by e-mail everyone of the unit who may read the case)."""
 from __future__ import annotations
 
 import logging
@@ -12,13 +13,14 @@ from sqlalchemy.orm import Session
 from bot.db.models import Coordinator, Handoff
 from bot.handoff.audit import record
 from bot.handoff.hours import working_time_after
-from bot.handoff.outbox import names_people, notify_coordinator, notify_unit_group
+from bot.handoff.notify import coordinator_chat, email_address
+from bot.handoff.outbox import email_unit, names_people, notify_coordinator, notify_unit_group
 from bot.handoff.routing import is_absent
 from bot.handoff.staff import pair_for
 
 logger = logging.getLogger(__name__)
 
-MAX_LEVEL = 2  # 1: the work pair, 2: the unit's staff group chat
+MAX_LEVEL = 2  # 1: the work pair, 2: the unit (its staff group chat, or its people by e-mail)
 
 
 def deadline(handoff: Handoff, *, level: int, claim_timeout: timedelta, tz: str) -> datetime:
@@ -64,8 +66,11 @@ def escalate_due(session: Session, *, now: datetime, claim_timeout: timedelta = 
     return escalated
 
 
-def _reachable(person: Coordinator | None, now: datetime) -> TypeGuard[Coordinator]:
-    return person is not None and bool(person.telegram_chat_id) and not is_absent(person, now)
+def _reachable(person: Coordinator | None, handoff: Handoff, now: datetime) -> TypeGuard[Coordinator]:
+    """Here, and reachable on a channel: a Telegram chat the units allow, or an e-mail address."""
+    if person is None or is_absent(person, now):
+        return False
+    return coordinator_chat(person, handoff) is not None or email_address(person, "handoff_escalated") is not None
 
 
 def _first_responders(session: Session, handoff: Handoff, now: datetime) -> list[Coordinator]:
@@ -77,7 +82,7 @@ def _first_responders(session: Session, handoff: Handoff, now: datetime) -> list
                       for i in (handoff.consent.coordinator_id, handoff.consent.pair_id) if i]
     else:
         candidates = []
-    return [person for person in candidates if _reachable(person, now)]
+    return [person for person in candidates if _reachable(person, handoff, now)]
 
 
 def _notify(session: Session, handoff: Handoff, *, level: int, now: datetime) -> list[str]:
@@ -90,9 +95,13 @@ def _notify(session: Session, handoff: Handoff, *, level: int, now: datetime) ->
                                dedupe_key=f"escalated:{handoff.id}:1:c{person.id}", now=now)
         if people:
             return [f"coordinator:{person.id}" for person in people]
+    key = f"escalated:{handoff.id}:{level}:unit"
     if notify_unit_group(session, unit=handoff.unit, handoff=handoff, kind="handoff_escalated", extra=extra,
-                         dedupe_key=f"escalated:{handoff.id}:{level}:unit", now=now):
+                         dedupe_key=key, now=now):
         return [f"unit:{handoff.unit_id}"]
-    logger.warning("case %d: level %d escalation reached nobody (no linked pair, no unit staff chat)",
-                   handoff.id, level)
+    mailed = email_unit(session, handoff=handoff, kind="handoff_escalated", dedupe_key=key, now=now)
+    if mailed:
+        return [f"coordinator:{person_id}" for person_id in mailed]
+    logger.warning("case %d: level %d escalation reached nobody (no reachable pair, no unit staff chat, nobody "
+                   "of the unit with an e-mail address)", handoff.id, level)
     return []

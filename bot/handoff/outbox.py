@@ -1,6 +1,8 @@
 """The notification outbox: rows written in the domain transaction, delivered later by the Dispatcher
 (bot/handoff/dispatch.py: short leases renewed while sending, each piece's result and message id recorded at once,
-a send in doubt sent again marked as a possible repeat).
+a send in doubt sent again marked as a possible repeat). Staff rows go to Telegram chats (channel "telegram", with
+the case card) and to work e-mail (channel "email", the case number only); bot/handoff/notify.py says who gets
+which, and this module queues them.
 """
 from __future__ import annotations
 
@@ -22,14 +24,25 @@ from bot.handoff.dispatch import (
     SendInDoubt,
     retry_after,
 )
+from bot.handoff.notify import (
+    EMAIL,
+    TELEGRAM,
+    coordinator_chat,
+    email_address,
+    email_key,
+    group_chat,
+    names_people,
+    unit_readers,
+)
 
 __all__ = ["LEASE", "RETRACT", "Backoff", "DispatchReport", "Dispatcher", "PermanentSendError", "SendInDoubt",
-           "drop_unsent", "enqueue", "forget_unretractable", "notify_handoff_created", "remember_staff_messages",
+           "drop_unsent", "email_coordinator", "email_unit", "enqueue", "forget_unretractable", "names_people",
+           "notify_coordinator", "notify_handoff_created", "notify_unit_group", "remember_staff_messages",
            "retract_staff_messages", "retry_after"]
 
 logger = logging.getLogger(__name__)
 
-STAFF_CHANNEL = "telegram"
+STAFF_CHANNEL = TELEGRAM  # staff chats; e-mail rows are channel EMAIL (bot/handoff/notify.py says who gets which)
 
 
 # Enqueueing --------------------------------------------------------------------------------------------------
@@ -147,11 +160,6 @@ def group_card(handoff: Handoff) -> dict[str, Any]:
             "coordinator": handoff.coordinator.first_name if handoff.coordinator else None, "restricted": True}
 
 
-def names_people(handoff: Handoff) -> bool:
-    """The consent names a coordinator (and pair): nobody else may read the case, not even the unit group."""
-    return handoff.consent.coordinator_id is not None or handoff.consent.pair_id is not None
-
-
 def card_for_unit_group(handoff: Handoff) -> dict[str, Any]:
     return group_card(handoff) if names_people(handoff) else case_card(handoff)
 
@@ -161,35 +169,71 @@ def staff_language(person: Coordinator | Unit) -> str:
     return next((lang for lang in person.languages or [] if lang in ("fi", "sv")), "fi")
 
 
+def email_coordinator(session: Session, *, coordinator: Coordinator, handoff: Handoff, kind: str, dedupe_key: str,
+                      now: datetime) -> bool:
+    """Queue the e-mail about the case (its number and kind, no client data) when the kind calls for action and the
+    coordinator has an address; whether one was queued (or already was)."""
+    address = email_address(coordinator, kind)
+    if address is None:
+        return False
+    # The address rides in the encrypted payload (the recipient column is too short for every address, and the
+    # payload goes once the row is sent); the recipient names the person.
+    enqueue(session, channel=EMAIL, recipient=f"coordinator:{coordinator.id}", kind=kind,
+            payload={"handoff_id": handoff.id, "lang": staff_language(coordinator), "to": address},
+            dedupe_key=email_key(dedupe_key, kind=kind, handoff_id=handoff.id, person_id=coordinator.id, now=now),
+            now=now)
+    return True
+
+
+def email_unit(session: Session, *, handoff: Handoff, kind: str, dedupe_key: str, now: datetime) -> list[int]:
+    """E-mail everyone of the case's unit who may read it and is here (the unit without a Telegram group to tell);
+    the ids of those e-mailed."""
+    return [person.id for person in unit_readers(session, handoff, now)
+            if email_coordinator(session, coordinator=person, handoff=handoff, kind=kind,
+                                 dedupe_key=f"{dedupe_key}:c{person.id}", now=now)]
+
+
 def notify_coordinator(session: Session, *, coordinator: Coordinator | None, handoff: Handoff, kind: str,
                        extra: dict[str, Any], dedupe_key: str, now: datetime) -> bool:
-    """Queue the full case card to a linked, active coordinator; False when they cannot be reached."""
-    if coordinator is None or not coordinator.active or not coordinator.telegram_chat_id:
+    """Queue the full case card to the coordinator's Telegram chat (linked, and allowed by the unit) and the e-mail
+    without client data (an address, and a kind that calls for action); False when neither reaches them."""
+    if coordinator is None or not coordinator.active:
         return False
-    enqueue(session, channel=STAFF_CHANNEL, recipient=coordinator.telegram_chat_id, kind=kind,
-            payload={**extra, "handoff_id": handoff.id, "lang": staff_language(coordinator),
-                     "card": case_card(handoff)}, dedupe_key=dedupe_key, now=now)
-    return True
+    chat = coordinator_chat(coordinator, handoff)
+    if chat is not None:
+        enqueue(session, channel=STAFF_CHANNEL, recipient=chat, kind=kind,
+                payload={**extra, "handoff_id": handoff.id, "lang": staff_language(coordinator),
+                         "card": case_card(handoff)}, dedupe_key=dedupe_key, now=now)
+    mailed = email_coordinator(session, coordinator=coordinator, handoff=handoff, kind=kind, dedupe_key=dedupe_key,
+                               now=now)
+    return chat is not None or mailed
 
 
 def notify_unit_group(session: Session, *, unit: Unit, handoff: Handoff, kind: str, extra: dict[str, Any],
                       dedupe_key: str, now: datetime) -> bool:
-    """Queue a card to the unit's staff group chat (restricted when the consent names people)."""
-    if not unit.staff_chat_id:
+    """Queue a card to the unit's staff group chat (restricted when the consent names people), when it has one
+    and lets cases into Telegram."""
+    chat = group_chat(unit)
+    if chat is None:
         return False
-    enqueue(session, channel=STAFF_CHANNEL, recipient=unit.staff_chat_id, kind=kind,
+    enqueue(session, channel=STAFF_CHANNEL, recipient=chat, kind=kind,
             payload={**extra, "handoff_id": handoff.id, "lang": staff_language(unit),
                      "card": card_for_unit_group(handoff)}, dedupe_key=dedupe_key, now=now)
     return True
 
 
 def notify_handoff_created(session: Session, handoff: Handoff) -> None:
-    """The `StoreActions(on_handoff=...)` hook: tell the assigned coordinator and the unit's group chat."""
+    """The `StoreActions(on_handoff=...)` hook: tell the assigned coordinator and the unit's group chat; when
+    neither can be reached, e-mail the unit's people who may read the case."""
     now = handoff.created_at
     session.flush()
     reached = notify_coordinator(session, coordinator=handoff.coordinator, handoff=handoff, kind="handoff_new",
                                  extra={}, dedupe_key=f"handoff_new:{handoff.id}:c{handoff.coordinator_id}", now=now)
     grouped = notify_unit_group(session, unit=handoff.unit, handoff=handoff, kind="handoff_new", extra={},
                                 dedupe_key=f"handoff_new:{handoff.id}:unit", now=now)
-    if not (reached or grouped):
-        logger.warning("handoff %d: nobody to notify (coordinator not linked, unit has no staff chat)", handoff.id)
+    if reached or grouped:
+        return
+    if not email_unit(session, handoff=handoff, kind="handoff_new", dedupe_key=f"handoff_new:{handoff.id}:unit",
+                      now=now):
+        logger.warning("handoff %d: nobody to notify (coordinator not linked, unit has no staff chat, nobody "
+                       "with an e-mail address)", handoff.id)

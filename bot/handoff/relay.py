@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import Citizen, Conversation, Coordinator, Handoff, MessageLog
 from bot.handoff.audit import record
-from bot.handoff.outbox import STAFF_CHANNEL, enqueue, names_people, staff_language
+from bot.handoff.notify import coordinator_chat, group_chat, names_people
+from bot.handoff.outbox import STAFF_CHANNEL, email_coordinator, email_unit, enqueue, staff_language
 
 logger = logging.getLogger(__name__)
 
@@ -77,25 +78,37 @@ def citizen_payload(handoff: Handoff, citizen: Citizen, person: Coordinator | No
 
 def to_staff(session: Session, handoff: Handoff, *, kind: str, dedupe_key: str, now: datetime,
              **payload: Any) -> bool:
-    """Queue a message about the case to whoever holds it, else the people the consent names, else the unit's
-    group chat when the consent names nobody; False if nobody could be reached."""
+    """Queue a message about the case to whoever holds it, else the people the consent names, else the unit (its
+    group chat, or by e-mail its people) when the consent names nobody; False if nobody could be reached.
+
+    Telegram only where the units allow it; e-mail (no client data) for the kinds that call for action
+    (bot/handoff/notify.py)."""
     people = [holder(handoff)]
     if people[0] is None:
         consent = handoff.consent
         people = [session.get(Coordinator, i) for i in (consent.coordinator_id, consent.pair_id) if i]
     sent = False
     for person in people:
-        if person is not None and person.active and person.telegram_chat_id:
-            enqueue(session, channel=STAFF_CHANNEL, recipient=person.telegram_chat_id, kind=kind,
+        if person is None or not person.active:
+            continue
+        chat = coordinator_chat(person, handoff)
+        if chat is not None:
+            enqueue(session, channel=STAFF_CHANNEL, recipient=chat, kind=kind,
                     payload={"handoff_id": handoff.id, "lang": staff_language(person), **payload},
                     dedupe_key=f"{dedupe_key}:c{person.id}", now=now)
             sent = True
-    unit = handoff.unit
-    if not sent and not names_people(handoff) and unit.staff_chat_id:
-        enqueue(session, channel=STAFF_CHANNEL, recipient=unit.staff_chat_id, kind=kind,
-                payload={"handoff_id": handoff.id, "lang": staff_language(unit), **payload},
-                dedupe_key=f"{dedupe_key}:unit", now=now)
-        sent = True
+        if email_coordinator(session, coordinator=person, handoff=handoff, kind=kind,
+                             dedupe_key=f"{dedupe_key}:c{person.id}", now=now):
+            sent = True
+    if not sent and not names_people(handoff):
+        unit, chat = handoff.unit, group_chat(handoff.unit)
+        if chat is not None:
+            enqueue(session, channel=STAFF_CHANNEL, recipient=chat, kind=kind,
+                    payload={"handoff_id": handoff.id, "lang": staff_language(unit), **payload},
+                    dedupe_key=f"{dedupe_key}:unit", now=now)
+            sent = True
+        else:
+            sent = bool(email_unit(session, handoff=handoff, kind=kind, dedupe_key=dedupe_key, now=now))
     if not sent:
         logger.warning("case %d: nobody linked to receive %s", handoff.id, kind)
     return sent

@@ -6,8 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.channels.telegram_outbox import OutboxWorker
-
+from bot.channels.staff_jobs import StaffJobs
 from bot.conversation import KEEP_UPDATE_IDS, TurnRunner, forget_old_updates
 from bot.db.models import ProcessedUpdate
 from tests.handoff.conftest import FrozenClock, helsinki
@@ -44,11 +43,11 @@ def test_ids_older_than_the_window_are_forgotten_and_may_come_again(services):
     assert turn(runner, 2).duplicate
 
 
-async def test_the_outbox_job_forgets_them(services):
+async def test_the_staff_jobs_forget_them(services):
     services.clock = clock = FrozenClock(helsinki(2026, 11, 24, 10, 0))
     TurnRunner(services).handle(channel="telegram", external_id="7", start=True, update_id=1, update_from="telegram:1")
     clock.advance(hours=49)
-    worker = OutboxWorker(services, bot=None, desk=None, interval=0.01)  # nothing to send: no bot needed
+    worker = StaffJobs(services, interval=0.01)  # the staff jobs forget them, with or without Telegram
     worker.start()
     for _ in range(300):
         with services.sessions() as session:
