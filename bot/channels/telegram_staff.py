@@ -26,8 +26,9 @@ from bot.db.models import Coordinator, Handoff, StaffMessage
 from bot.db.session import worth_retrying
 from bot.handoff import staff, staff_group, staff_link
 from bot.handoff.audit import record
+from bot.handoff.notes import full_card as full_card
 from bot.handoff.outbox import case_card, remember_staff_messages, staff_language
-from bot.handoff.staff_texts import DONE, EVENTS, FOR_WHOM, LANGUAGE
+from bot.handoff.staff_texts import DONE, EVENTS, FOR_WHOM, LANGUAGE, OUTCOMES, REFUSALS, STATUS, refusal
 from bot.i18n import N_, I18n
 from bot.services import Services
 
@@ -41,13 +42,6 @@ LINKED_TTL = 10.0  # seconds the set of linked chats is trusted before it is rea
 
 ACTION_LABELS = {
     "claim": N_("Claim"), "contacted": N_("Contacted"), "close": N_("Close"), "pair": N_("Give to my pair"),
-}
-BUTTONS_BY_STATUS = {
-    "new": ("claim", "pair"), "claimed": ("contacted", "close", "pair"), "contacted": ("close", "pair"),
-}
-STATUS = {
-    "new": N_("new, not claimed"), "claimed": N_("claimed"), "contacted": N_("contacted"), "closed": N_("closed"),
-    "cancelled": N_("cancelled"),
 }
 CONTACT = {"chat": N_("in this chat"), "phone": N_("by phone"), "visit": N_("a visit to the lähitori")}
 HELP = N_(
@@ -73,7 +67,8 @@ GROUP_TEXTS = {
                    "people show here without personal data."),
     "off": N_("This group no longer receives the cases of {unit}."),
 }
-# The domain's refusals, as the coordinator reads them.
+# The domain's refusals, as the coordinator reads them: linking's, the case actions' (staff_texts.REFUSALS), and
+# the desk's own wording where Telegram differs.
 ERRORS: dict[type[staff.StaffError], str] = {
     staff.InvalidCode: N_("The code is not valid. Check it, or ask the administrator for a new one."),
     staff.CodeUsed: N_("The code has already been used. Ask the administrator for a new one."),
@@ -81,15 +76,8 @@ ERRORS: dict[type[staff.StaffError], str] = {
     staff.CoordinatorInactive: N_("This coordinator account is not active."),
     staff.ChatAlreadyLinked: N_("This Telegram account is already linked to another coordinator."),
     staff.TooManyAttempts: N_("Too many wrong codes. Try again in an hour."),
-    staff.CaseNotFound: N_("There is no case #{case}."),
-    staff.PermissionDenied: N_("Case #{case} belongs to other coordinators: you may not act on it."),
-    staff.InvalidTransition: N_("That cannot be done to case #{case} now: it is {status}."),
-    staff.PairUnavailable: N_("Case #{case} stays with you: your work pair is away or not available."),
+    **REFUSALS,
     staff.InvalidPeriod: N_("The return date must be in the future."),
-    staff.NotHolder: N_("Case #{case} is held by {holder}: only they write to the citizen."),
-    staff.ChatNotChosen: N_("The citizen of case #{case} asked to be contacted {contact}, not in this chat."),
-    staff.CitizenUnreachable: N_("The message cannot be delivered: the citizen of case #{case} has blocked the bot "
-                                 "or deleted their data."),
     staff.EmptyMessage: N_("Write the message after the case number: /reply 12 your text"),
 }
 
@@ -274,7 +262,8 @@ class StaffDesk:
             elif name == "case":
                 self.guarded(session, me, int(number.lstrip("#")), reply, lang, now,
                              lambda case: self.card(reply, full_card(session, staff.view(
-                                 session, handoff_id=case, coordinator_id=me.id, now=now)), lang, now, header="card"))
+                                 session, handoff_id=case, coordinator_id=me.id, now=now, via="telegram")), lang, now,
+                                 header="card"))
             else:
                 self.write(session, me, int(number.lstrip("#")), words, reply, lang, now)
         elif name == "away":
@@ -330,12 +319,8 @@ class StaffDesk:
     def refusal(self, error: staff.StaffError, lang: str | None, *, case: int | None = None,
                 session: Session | None = None) -> str:
         handoff = session.get(Handoff, case) if session is not None and case is not None else None
-        values = {"case": case, "status": self._(lang, STATUS.get(handoff.status, "")) if handoff else "",
-                  "holder": handoff.coordinator.first_name if handoff and handoff.coordinator else "–",
-                  "contact": self._(lang, CONTACT.get(handoff.need.contact_preference or "phone", CONTACT["phone"]))
-                  if handoff and handoff.need else ""}
-        message = next((text for kind, text in ERRORS.items() if isinstance(error, kind)), None)
-        return self._(lang, message).format(**values) if message else str(error)
+        return refusal(error, case=case, handoff=handoff, say=lambda message: self._(lang, message), texts=ERRORS,
+                       contact=CONTACT)
 
     def away(self, session: Session, me: Coordinator, rest: str, reply: StaffReply, lang: str, now: datetime) -> None:
         tz = ZoneInfo(self.services.settings.timezone)
@@ -420,20 +405,15 @@ class StaffDesk:
                 what = EVENTS.get(item["action"])
                 if what is not None:
                     when = stamp(datetime.fromisoformat(item["at"]).astimezone(tz), lang)
+                    outcome = OUTCOMES.get(item.get("outcome") or "")
                     lines.append(f"• {when} " + _(what).format(level=item.get("level") or "–", by=item.get("by") or "–",
-                                                               to=item.get("to") or "–"))
-        actions = BUTTONS_BY_STATUS.get(card["status"], ())
-        if card.get("restricted"):
-            actions = tuple(a for a in actions if a == "claim")
-        if not card.get("coordinator"):
-            actions = tuple(a for a in actions if a != "pair")
+                                                               to=item.get("to") or "–")
+                                 + (f": {_(outcome)}" if outcome else ""))
+        actions = tuple(a for a in staff.allowed_actions(status=card["status"], held=bool(card.get("coordinator")),
+                                                         restricted=bool(card.get("restricted")))
+                        if a in ACTION_LABELS)
         buttons = [(_(ACTION_LABELS[action]), f"{BUTTON}{action}:{case}") for action in actions]
         return "\n".join(lines), buttons
-
-
-def full_card(session: Session, handoff: Handoff) -> dict[str, Any]:
-    """The case card with its history, for a coordinator who asked for the case (not for notifications)."""
-    return {**case_card(handoff), "history": staff.history(session, handoff=handoff)}
 
 
 def is_link_start(text: str) -> bool:

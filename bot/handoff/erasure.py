@@ -1,11 +1,12 @@
 """Erasure that erases: the one rule for removing a citizen (their /delete, and retention) and for removing cases.
 
-What goes, in the caller's transaction: the citizen row itself, their conversation, needs, consents, transcript,
-feedback (a rating was counted into `stat_count` when it was given, see bot/handoff/stats.py, so the row goes
-whole: no score, topic or comment stays behind), every outbox row addressed to them or about their cases, the
-Telegram updates of their chat still stored (all but the one whose turn is running: the inbox deletes that one
-once the turn has committed), the ids of staff messages about their cases (after their deletion from the staff
-chats is queued) and every audit event naming them or one of their cases, crisis records included.
+What goes, in the caller's transaction: the citizen row itself, their conversation, needs, consents, transcript, the
+staff's private notes on their cases, feedback (a rating was counted into `stat_count` when it was given, see
+bot/handoff/stats.py, so the row goes whole: no score, topic or comment stays behind), every outbox row addressed to
+them or about their cases, the Telegram updates of their chat still stored (all but the one whose turn is running:
+the inbox deletes that one once the turn has committed), the ids of staff messages about their cases (after their
+deletion from the staff chats is queued) and every audit event naming them or one of their cases, crisis records
+included.
 
 What stays, and why: the **bare record** of a case a coordinator already contacted (`contacted_at` set). The
 county's record-keeping duty for social and health care lies in its client-information system, where the
@@ -14,8 +15,9 @@ looked at it" when that documentation is questioned. It holds:
 
 - the `handoff` row: its number (never given again), unit, coordinator, `created_at`, `claimed_at`,
   `contacted_at`, `closed_at` (the erasure's moment if it was still open), `cancelled_at`, the escalation level,
-  status `closed` and `erased_at`; `need_id`, `consent_id` and `citizen_id` are NULL and `expected_contact_at`
-  (derived from the person's urgency and wishes) is cleared;
+  status `closed`, the outcome's code (guidance, referred, ...) and `erased_at`; `need_id`, `consent_id` and
+  `citizen_id` are NULL, and `expected_contact_at` (derived from the person's urgency and wishes) and
+  `outcome_note` (the service referred to, or a coordinator's words) are cleared;
 - the audit events of that case whose actor is a coordinator (`coordinator:<id>`: claimed, contacted, closed,
   given to the pair, wrote to the citizen, was refused), with `citizen_id` NULL and details cut down to
   SAFE_DETAILS (who did it, to whom it went, why a staff action was refused), never a topic or a category.
@@ -41,6 +43,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import (
     AuditEvent,
+    CaseNote,
     Citizen,
     Consent,
     Conversation,
@@ -57,7 +60,7 @@ logger = logging.getLogger(__name__)
 
 CANCELLED_NOTICE = "case_withdrawn"  # the staff notice the withdrawal queues: it still goes out
 SAFE_DETAILS = frozenset({"coordinator_id", "previous_coordinator_id", "from_coordinator_id", "to_coordinator_id",
-                          "unit_id", "level", "attempted", "reason"})
+                          "unit_id", "level", "attempted", "reason", "outcome", "view", "via"})
 CHECKPOINT = "lahitori_checkpoint_after_commit"  # session.info: the WAL checkpoint is already hooked
 
 
@@ -106,6 +109,7 @@ def erase_cases(session: Session, cases: Iterable[Handoff], *, now: datetime,
                 report.add("audit_event", 1)
     report.add("feedback", _gone(session, delete(Feedback).where(Feedback.handoff_id.in_(ids))))
     report.add("message_log", _gone(session, delete(MessageLog).where(MessageLog.handoff_id.in_(ids))))
+    report.add("case_note", _gone(session, delete(CaseNote).where(CaseNote.handoff_id.in_(ids))))
     session.execute(update(Conversation).where(Conversation.handoff_id.in_(ids))
                     .values(mode="bot", handoff_id=None, version=Conversation.version + 1)
                     .execution_options(synchronize_session=False))
@@ -127,7 +131,7 @@ def erase_cases(session: Session, cases: Iterable[Handoff], *, now: datetime,
 
 def _make_bare(case: Handoff, now: datetime) -> None:
     case.need_id = case.consent_id = case.citizen_id = None
-    case.expected_contact_at = None
+    case.expected_contact_at = case.outcome_note = None  # the outcome's code may stay: it names nobody
     case.status = "closed"
     case.closed_at = case.closed_at or case.cancelled_at or now
     case.erased_at = now

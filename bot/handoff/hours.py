@@ -28,6 +28,11 @@ def is_holiday(day: date) -> bool:
 
 
 def _slots(hours: dict, day: date) -> list[tuple[time, time]]:
+    """The day's opening slots: an exception for the date (the unit's own: a closed Christmas Eve, a short day)
+    first, then Finnish public holidays (closed), then the weekday's hours."""
+    exceptions = hours.get("exceptions") or {}
+    if day.isoformat() in exceptions:
+        return [(time.fromisoformat(a), time.fromisoformat(b)) for a, b in exceptions[day.isoformat()] or []]
     if is_holiday(day):
         return []
     return [(time.fromisoformat(a), time.fromisoformat(b)) for a, b in hours.get(WEEKDAYS[day.weekday()]) or []]
@@ -65,6 +70,24 @@ def working_time_after(hours: dict, local: datetime, amount: timedelta) -> datet
         remaining -= slot_end - cursor
         cursor = slot_end
     return None
+
+
+def working_time_between(hours: dict, start: datetime, end: datetime) -> timedelta:
+    """How much of the unit's opening hours (Finnish holidays closed) lies between two local moments: how long a
+    case has waited in working time. Zero when `end` is not after `start`."""
+    total, end = timedelta(), end.astimezone(start.tzinfo)
+    if end <= start:
+        return total
+    day = start.date()
+    while day <= end.date():
+        for a, b in _slots(hours, day):
+            opens = datetime.combine(day, a, tzinfo=start.tzinfo)
+            closes = datetime.combine(day, b, tzinfo=start.tzinfo)
+            overlap = min(closes, end) - max(opens, start)
+            if overlap > timedelta():
+                total += overlap
+        day += timedelta(days=1)
+    return total
 
 
 URGENCIES = ("urgent", "soon", "no_hurry")

@@ -24,6 +24,7 @@ from bot.db.models import (
     Need,
     Unit,
 )
+from bot.handoff import notes, viewlog
 from bot.handoff.retention import Periods
 from bot.handoff.routing import OPEN_STATUSES
 
@@ -73,7 +74,9 @@ class ConsentData:
 @dataclass(frozen=True, slots=True)
 class ViewData:
     at: datetime
-    by: Person | None  # None: a coordinator no longer in the register
+    by: Person | None  # None: an administrator (`admin`), or a coordinator no longer in the register
+    admin: str | None = None  # an administrator's account without a coordinator: its display name
+    view: str = "case"  # case | transcript | export (bot/handoff/viewlog.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,16 @@ class CaseData:
     status: str
     times: dict[str, datetime | None]  # passed_on, expected_contact, claimed, contacted, closed, cancelled
     views: tuple[ViewData, ...]
+    outcome: str | None = None  # how it ended (guidance | referred | phone | unreachable | other), once closed
+    outcome_note: str | None = None  # the service referred to, or a coordinator's few words
+    notes: tuple[NoteData, ...] = ()  # the staff's private notes on the case
+
+
+@dataclass(frozen=True, slots=True)
+class NoteData:
+    at: datetime
+    by: str  # the coordinator's full name
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,10 +173,7 @@ def collect(session: Session, *, citizen: Citizen, now: datetime, tz: str, lang:
     consents = list(session.scalars(select(Consent).where(Consent.citizen_id == mine).order_by(Consent.id)))
     cases = list(session.scalars(select(Handoff).where(Handoff.citizen_id == mine).order_by(Handoff.id)))
     numbers = [case.id for case in cases]
-    views: dict[int, list[ViewData]] = {number: [] for number in numbers}
-    viewed = select(AuditEvent).where(AuditEvent.handoff_id.in_(numbers), AuditEvent.action == VIEWED)
-    for event in session.scalars(viewed.order_by(AuditEvent.at, AuditEvent.id)) if numbers else ():
-        views[event.handoff_id or 0].append(ViewData(event.at, _person(_coordinator_of(session, event.actor), lang)))
+    views = views_of(session, numbers, lang=lang)
 
     def name(coordinator_id: int | None) -> str | None:
         person = session.get(Coordinator, coordinator_id) if coordinator_id else None
@@ -175,7 +185,8 @@ def collect(session: Session, *, citizen: Citizen, now: datetime, tz: str, lang:
         if not (event.details or {}).get("already_called"))
     case_data = tuple(CaseData(
         number=case.id, need_id=case.need_id, holder=_person(case.coordinator, lang), unit=case.unit.name(lang),
-        status=case.status, views=tuple(views[case.id]),
+        status=case.status, views=tuple(views[case.id]), outcome=case.outcome, outcome_note=case.outcome_note,
+        notes=tuple(NoteData(note.at, note.author, note.text) for note in notes.notes(session, handoff_id=case.id)),
         times={"passed_on": case.created_at, "expected_contact": case.expected_contact_at,
                "claimed": case.claimed_at, "contacted": case.contacted_at, "closed": case.closed_at,
                "cancelled": case.cancelled_at}) for case in cases)
@@ -209,6 +220,19 @@ def collect(session: Session, *, citizen: Citizen, now: datetime, tz: str, lang:
                        for row in session.scalars(select(MessageLog).where(MessageLog.citizen_id == mine)
                                                   .order_by(MessageLog.created_at, MessageLog.id)))
     return replace(data, history=history, transcript=transcript)
+
+
+def views_of(session: Session, numbers: list[int], *, lang: str) -> dict[int, list[ViewData]]:
+    """Who opened each of these cases, its transcript or its export, oldest first (the view log, 703/2023)."""
+    views: dict[int, list[ViewData]] = {number: [] for number in numbers}
+    viewed = select(AuditEvent).where(AuditEvent.handoff_id.in_(numbers), AuditEvent.action == VIEWED)
+    for event in session.scalars(viewed.order_by(AuditEvent.at, AuditEvent.id)) if numbers else ():
+        seen = viewlog.viewer(session, event.actor, lang)
+        person = Person(seen.id or 0, seen.name or "", seen.title or "", seen.unit or "") \
+            if seen.kind == "coordinator" else None
+        views[event.handoff_id or 0].append(ViewData(event.at, person, seen.name if seen.kind == "admin" else None,
+                                                     viewlog.view_of(event)))
+    return views
 
 
 def _coordinator_of(session: Session, actor: str) -> Coordinator | None:

@@ -13,6 +13,7 @@ from bot.dialogue.models import Document
 from bot.dialogue.ports import Labeler
 from bot.dialogue.validators import format_phone
 from bot.handoff.mydata import NEED_FIELDS, CaseData, MyData, Retention, ViewData
+from bot.handoff.staff_texts import OUTCOMES
 from bot.i18n import N_, I18n
 
 FORMAT = "lahitori-my-data/1"
@@ -31,6 +32,14 @@ FIELDS = {"topic": N_("Topic"), "description": N_("Your situation"), "for_whom":
           "contact_preference": N_("How to contact you"), "phone": N_("Phone"),
           "contact_time": N_("Best time to reach you")}
 EXPORT_BUTTON = N_("Send all as a file")
+# The view log as the citizen reads it (bot/handoff/viewlog.py): who, and what they opened when not the case itself.
+ADMIN = N_("the lähitori's administrator {name}")
+GONE = N_("a coordinator no longer working here")
+GONE_SUBJECT = N_("a coordinator who no longer works here,")  # as SEEN's subject, a comma where needed
+OPENED = {"transcript": N_("opened your conversation history"), "export": N_("took a copy of your case")}
+SEEN = {"case": N_("{who} viewed your case {when}"), "transcript": N_("{who} opened your conversation history {when}"),
+        "export": N_("{who} took a copy of your case {when}")}
+SEEN_AT_MOST = 10  # /mycase names the latest views; /mydata and the export list them all
 BULLETS = ("• ", "   – ", "      · ")  # a kind of data, its fields, the entries of a list in a field
 
 
@@ -60,6 +69,14 @@ class Say:
         if slot == "phone":
             return format_phone(str(value))
         return (self.label(slot, value) if self.label else None) or str(value)
+
+    def short_when(self, moment: datetime, *, now: datetime) -> str:
+        """'3.12. klo 14.05' / '3.12 kl. 14.05' this year; with the year otherwise."""
+        zone = ZoneInfo(self.tz)
+        local = moment.astimezone(zone)
+        this_year = local.year == now.astimezone(zone).year
+        day = I18n.date_text(local.date(), self.lang, year=not this_year)
+        return f"{day.rstrip('.') if self.lang == 'sv' and this_year else day} {I18n.clock(local, self.lang)}"
 
     def iso(self, moment: datetime | None) -> str | None:
         return moment.astimezone(ZoneInfo(self.tz)).isoformat(timespec="seconds") if moment else None
@@ -113,12 +130,50 @@ def case_lines(case: CaseData, say: Say) -> list[tuple[int, str]]:
                                                             status=_(CASE_STATUS.get(case.status, case.status))))]
     times = ", ".join(_(TIMES[k]).format(when=say.when(at)) for k, at in case.times.items() if k in TIMES and at)
     out += [(1, times[:1].upper() + times[1:])] if times else []
+    if case.outcome in OUTCOMES:
+        ended = _(OUTCOMES[case.outcome]) + (f": {case.outcome_note}" if case.outcome_note else "")
+        out.append((1, _("How it ended: {outcome}").format(outcome=ended)))
+    if case.notes:
+        out.append((1, _("The coordinators' notes on your case:")))
+        out += [(2, f"{note.by}, {say.when(note.at)}: {note.text}") for note in case.notes]
     if not case.views:
         return [*out, (1, _("Nobody has opened your case yet."))]
     out.append((1, _("These people have looked at your case:")))
-    gone = _("a coordinator no longer working here")
-    return out + [(2, f"{view.by.name}, {view.by.title}, {view.by.unit}, {say.when(view.at)}" if view.by
-                   else f"{gone}, {say.when(view.at)}") for view in case.views]
+    return out + [(2, _view_line(view, say)) for view in case.views]
+
+
+def _view_line(view: ViewData, say: Say) -> str:
+    """'Sari Laine, palveluohjaaja, Porvoon lähitori (demo), 3.12.2026 klo 14.05', and what was opened if not the
+    case itself ('…: avasi keskusteluhistoriasi')."""
+    _ = say._
+    if view.by is not None:
+        who = f"{view.by.name}, {view.by.title}, {view.by.unit}"
+    else:
+        who = _(ADMIN).format(name=view.admin) if view.admin else _(GONE)
+    line = f"{who[:1].upper()}{who[1:]}, {say.when(view.at)}"
+    return f"{line}: {_(OPENED[view.view])}" if view.view in OPENED else line
+
+
+def seen_lines(views: tuple[ViewData, ...] | list[ViewData], say: Say, *, now: datetime) -> list[str]:
+    """The views of one case for /mycase, newest last: 'Sari Laine, Porvoon lähitori, katsoi asiaasi 3.12. klo
+    14.05'; a view repeated within the same minute is said once, and only the latest SEEN_AT_MOST are named."""
+    _ = say._
+    if not views:
+        return [_("Nobody has opened your case yet.")]
+    out: list[str] = []
+    for view in views:
+        if view.by is not None:
+            who = f"{view.by.name}, {view.by.unit},"
+        else:
+            who = _(ADMIN).format(name=view.admin) if view.admin else _(GONE_SUBJECT)
+        text = _(SEEN.get(view.view, SEEN["case"])).format(who=who, when=say.short_when(view.at, now=now))
+        text = text[:1].upper() + text[1:]
+        if not out or out[-1] != text:
+            out.append(text)
+    if len(out) <= SEEN_AT_MOST:
+        return out
+    earlier = len(out) - SEEN_AT_MOST
+    return [_("{count} earlier views are listed in /mydata.").format(count=earlier), *out[-SEEN_AT_MOST:]]
 
 
 def retention_line(retention: Retention, say: Say) -> str:
@@ -152,6 +207,9 @@ def export(data: MyData, say: Say, *, now: datetime) -> Document:
                    "coordinator_title": case.holder.title if case.holder else None, "status": case.status,
                    "status_text": _(CASE_STATUS.get(case.status, case.status)),
                    **{f"{k}_at": iso(at) for k, at in case.times.items()},
+                   "outcome": case.outcome, "outcome_text": _(OUTCOMES[case.outcome]) if case.outcome in OUTCOMES
+                   else None, "outcome_note": case.outcome_note,
+                   "notes": [{"at": iso(note.at), "by": note.by, "text": note.text} for note in case.notes],
                    "viewed_by": [_view(view, iso) for view in case.views]} for case in data.cases],
         "feedback": [{"given_at": iso(f.at), "score": f.score, "comment": f.comment, "case_number": f.case_number,
                       "topic": f.topic} for f in data.feedback],
@@ -181,4 +239,5 @@ def _field(say: Say, name: str, value: Any) -> dict[str, Any]:
 def _view(view: ViewData, iso: Callable[[datetime | None], str | None]) -> dict[str, Any]:
     person = view.by
     return {"at": iso(view.at), "coordinator": person.name if person else None,
-            "title": person.title if person else None, "unit": person.unit if person else None}
+            "title": person.title if person else None, "unit": person.unit if person else None,
+            "administrator": view.admin, "view": view.view}

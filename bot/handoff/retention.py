@@ -3,8 +3,9 @@
 The kinds, in the order `purge` takes them, so that one run reaches the end and a second removes nothing:
 
 1. **closed cases** (RETENTION_CLOSED_CASE_DAYS, 180): a case closed or cancelled longer ago than that goes by
-   erasure's rule (bot/handoff/erasure.py): its need, consents, transcript lines, feedback, outbox rows, staff
-   message ids and audit events; a case a coordinator contacted stays as a bare record, any other is deleted.
+   erasure's rule (bot/handoff/erasure.py): its need, consents, transcript lines, private notes, feedback,
+   outbox rows, staff message ids and audit events; a case a coordinator contacted stays as a bare record, any
+   other is deleted.
 2. **conversations without a case** (RETENTION_CONVERSATION_DAYS, 30): a citizen with no case at all (a bare
    record is nobody's) whose last activity (the conversation's last turn, the newest transcript line, the first
    contact) is older than that is erased whole by `erase_citizen`: nothing of theirs needs keeping. A citizen

@@ -1,4 +1,5 @@
-"""The staff side of a case: claim, contacted, close, give to the pair, away and back (linking a chat:
+"""The staff side of a case: claim, contacted, close with an outcome, give to the pair, reassign within the unit,
+which of these a case allows now, away and back (notes and the readable history: notes.py; linking a chat:
 staff_link.py; the unit's staff group: staff_group.py; the refusals: staff_errors.py, all importable from here).
 
 Every function takes the caller's session and `now` and never commits. A refused attempt raises a StaffError
@@ -8,18 +9,24 @@ of the refusal (and the link-code throttle that counts it) is rolled back with i
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
-from bot.db.models import Absence, AuditEvent, Citizen, Coordinator, Handoff, MessageLog
+from bot.db.models import Citizen, Coordinator, Handoff, MessageLog
 from bot.dialogue.models import MAX_TEXT
 from bot.handoff import relay, stats
 from bot.handoff.audit import record
 from bot.handoff.outbox import enqueue, names_people, notify_coordinator
 from bot.handoff.routing import OPEN_STATUSES, is_absent
+from bot.handoff.staff_away import find_coordinator as _coordinator
+from bot.handoff.staff_away import set_away as set_away
+from bot.handoff.staff_away import set_back as set_back
+from bot.handoff.staff_errors import AlreadyClaimed as AlreadyClaimed
 from bot.handoff.staff_errors import CaseNotFound as CaseNotFound
 from bot.handoff.staff_errors import ChatAlreadyLinked as ChatAlreadyLinked
 from bot.handoff.staff_errors import ChatNotChosen as ChatNotChosen
@@ -28,7 +35,9 @@ from bot.handoff.staff_errors import CodeExpired as CodeExpired
 from bot.handoff.staff_errors import CodeUsed as CodeUsed
 from bot.handoff.staff_errors import CoordinatorInactive as CoordinatorInactive
 from bot.handoff.staff_errors import EmptyMessage as EmptyMessage
+from bot.handoff.staff_errors import EmptyNote as EmptyNote
 from bot.handoff.staff_errors import InvalidCode as InvalidCode
+from bot.handoff.staff_errors import InvalidOutcome as InvalidOutcome
 from bot.handoff.staff_errors import InvalidPeriod as InvalidPeriod
 from bot.handoff.staff_errors import InvalidTransition as InvalidTransition
 from bot.handoff.staff_errors import NoPendingGroup as NoPendingGroup
@@ -36,6 +45,7 @@ from bot.handoff.staff_errors import NotHolder as NotHolder
 from bot.handoff.staff_errors import NoUnitGroup as NoUnitGroup
 from bot.handoff.staff_errors import PairUnavailable as PairUnavailable
 from bot.handoff.staff_errors import PermissionDenied as PermissionDenied
+from bot.handoff.staff_errors import ReassignRefused as ReassignRefused
 from bot.handoff.staff_errors import StaffError as StaffError
 from bot.handoff.staff_errors import TooManyAttempts as TooManyAttempts
 from bot.handoff.staff_errors import UnknownCoordinator as UnknownCoordinator
@@ -49,6 +59,28 @@ from bot.handoff.staff_link import link_account as link_account
 from bot.handoff.staff_link import normalise_code as normalise_code
 
 logger = logging.getLogger(__name__)
+
+# What a case's state allows, in the order a channel shows the actions; each channel offers those it has (Telegram:
+# claim, contacted, close, pair; the console all). "note" is the console's private note.
+ACTIONS_BY_STATUS = {"new": ("claim", "pair", "reassign", "note"),
+                     "claimed": ("contacted", "close", "pair", "reassign", "note"),
+                     "contacted": ("close", "pair", "reassign", "note"), "closed": ("note",)}
+OUTCOMES = ("guidance", "referred", "phone", "unreachable", "other")  # how a case ended (handoff.outcome)
+MAX_OUTCOME_NOTE = 200
+
+
+def allowed_actions(*, status: str, held: bool, restricted: bool = False) -> tuple[str, ...]:
+    """The actions a case in `status` allows: no work pair without a holder; a card that hides the case from the
+    reader (the consent names other people) offers only the claim, which checks who may."""
+    actions = ACTIONS_BY_STATUS.get(status, ())
+    if restricted:
+        actions = tuple(a for a in actions if a == "claim")
+    return tuple(a for a in actions if a != "pair" or held)
+
+
+def actions_on(handoff: Handoff) -> tuple[str, ...]:
+    """allowed_actions for a case at hand (its readers are already permitted)."""
+    return allowed_actions(status=handoff.status, held=handoff.coordinator_id is not None)
 
 
 # Permissions -------------------------------------------------------------------------------------------------
@@ -114,6 +146,18 @@ def _move(session: Session, handoff: Handoff, *, source: tuple[str, ...], values
     session.expire(handoff)
 
 
+@contextmanager
+def _refusals(session: Session, handoff: Handoff, *, actor: Coordinator, action: str, now: datetime) -> Iterator[None]:
+    """A refusal inside is audited (`staff_action_refused`: what was attempted and why, never words) and raised on."""
+    try:
+        yield
+    except StaffError as error:
+        record(session, actor=f"coordinator:{actor.id}", action="staff_action_refused", handoff_id=handoff.id,
+               citizen_id=handoff.citizen_id, at=now, details={"attempted": action, "reason": type(error).__name__})
+        session.flush()
+        raise
+
+
 def _history(session: Session, handoff: Handoff, *, actor: Coordinator, action: str, now: datetime,
              **details: Any) -> None:
     record(session, actor=f"coordinator:{actor.id}", action=action, handoff_id=handoff.id,
@@ -145,39 +189,74 @@ def _tell_citizen(session: Session, handoff: Handoff, *, kind: str, dedupe_key: 
 # Case actions ------------------------------------------------------------------------------------------------
 
 def claim(session: Session, *, handoff_id: int, coordinator_id: int, now: datetime) -> Handoff:
-    """Take a new case; the claimer becomes its coordinator and the citizen is told who. Repeating is a no-op."""
+    """Take a new case; the claimer becomes its coordinator and the citizen is told who. Repeating is a no-op. Two
+    claiming at once: the row lock (PostgreSQL) or the compare-and-set (SQLite) lets one win; the other is told
+    who has it (AlreadyClaimed)."""
     handoff, actor = _case(session, handoff_id=handoff_id, coordinator_id=coordinator_id, action="claim", now=now)
     if handoff.status == "claimed" and handoff.coordinator_id == actor.id:
         return handoff
-    if handoff.status == "claimed" and handoff.coordinator is not None:
-        raise InvalidTransition(f"case {handoff.id} is already claimed by {handoff.coordinator.first_name}")
-    previous = handoff.coordinator_id
-    _move(session, handoff, source=("new",),
-          values={"status": "claimed", "claimed_at": now, "coordinator_id": actor.id}, verb="claimed")
+    with _refusals(session, handoff, actor=actor, action="claim", now=now):
+        _already_claimed(handoff)
+        previous = handoff.coordinator_id
+        try:
+            _move(session, handoff, source=("new",),
+                  values={"status": "claimed", "claimed_at": now, "coordinator_id": actor.id}, verb="claimed")
+        except InvalidTransition:
+            session.refresh(handoff)
+            _already_claimed(handoff)
+            raise
     _history(session, handoff, actor=actor, action="handoff_claimed", now=now, previous_coordinator_id=previous)
+    stats.count(session, metric="claimed", day=stats.local_day(now), **stats.case_keys(handoff),
+                bucket=stats.waited(handoff, now))
     relay.hold(session, handoff)
     _tell_citizen(session, handoff, kind="case_claimed", dedupe_key=f"case_claimed:{handoff.id}", person=actor, now=now)
     return handoff
+
+
+def _already_claimed(handoff: Handoff) -> None:
+    if handoff.status in ("claimed", "contacted") and handoff.coordinator is not None:
+        raise AlreadyClaimed(f"case {handoff.id} is already claimed by {handoff.coordinator.first_name}")
 
 
 def mark_contacted(session: Session, *, handoff_id: int, coordinator_id: int, now: datetime) -> Handoff:
     """Record that the citizen has been contacted (phone, visit or chat)."""
     handoff, actor = _case(session, handoff_id=handoff_id, coordinator_id=coordinator_id, action="mark contacted",
                            now=now)
-    _move(session, handoff, source=("claimed",), values={"status": "contacted", "contacted_at": now},
-          verb="marked contacted")
+    with _refusals(session, handoff, actor=actor, action="contacted", now=now):
+        _move(session, handoff, source=("claimed",), values={"status": "contacted", "contacted_at": now},
+              verb="marked contacted")
     _history(session, handoff, actor=actor, action="handoff_contacted", now=now)
-    stats.count(session, metric="contacted", day=stats.local_day(now), topic=handoff.need.topic,
-                language=handoff.need.language)
+    stats.count(session, metric="contacted", day=stats.local_day(now), **stats.case_keys(handoff),
+                bucket=stats.waited(handoff, now))
+    stats.count(session, metric="contact_promise", day=stats.local_day(now), **stats.case_keys(handoff),
+                bucket=stats.promise_kept(handoff, now))
     return handoff
 
 
-def close(session: Session, *, handoff_id: int, coordinator_id: int, now: datetime) -> Handoff:
-    """Close a claimed or contacted case; the citizen is asked for feedback."""
+def outcome_of(outcome: str | None, note: str | None) -> tuple[str | None, str | None]:
+    """The outcome code and its few words as stored; InvalidOutcome for an unknown code or a referral that does
+    not name the service. None: closed without a coded outcome (Telegram's Close button has no room to choose)."""
+    if outcome is None:
+        return None, None
+    code, words = outcome.strip(), " ".join((note or "").split())[:MAX_OUTCOME_NOTE] or None
+    if code not in OUTCOMES:
+        raise InvalidOutcome("choose how the case ended: guidance, referred, phone, unreachable or other")
+    if code == "referred" and words is None:
+        raise InvalidOutcome("name the service the citizen was referred to")
+    return code, words
+
+
+def close(session: Session, *, handoff_id: int, coordinator_id: int, now: datetime, outcome: str | None = None,
+          outcome_note: str | None = None) -> Handoff:
+    """Close a claimed or contacted case with how it ended (OUTCOMES; `referred` names the service in
+    `outcome_note`); the citizen is asked for feedback. The console always gives an outcome; Telegram's Close
+    button gives None, stored as "not recorded". The audit names the code, never the note."""
     handoff, actor = _case(session, handoff_id=handoff_id, coordinator_id=coordinator_id, action="close", now=now)
-    _move(session, handoff, source=("claimed", "contacted"), values={"status": "closed", "closed_at": now},
-          verb="closed")
-    _history(session, handoff, actor=actor, action="handoff_closed", now=now)
+    with _refusals(session, handoff, actor=actor, action="close", now=now):
+        code, words = outcome_of(outcome, outcome_note)
+        _move(session, handoff, source=("claimed", "contacted"),
+              values={"status": "closed", "closed_at": now, "outcome": code, "outcome_note": words}, verb="closed")
+    _history(session, handoff, actor=actor, action="handoff_closed", now=now, outcome=code)
     relay.release(session, handoff, feedback=_citizen(session, handoff) is not None)
     _tell_citizen(session, handoff, kind="case_closed_feedback", dedupe_key=f"case_closed:{handoff.id}",
                   person=handoff.coordinator, now=now)
@@ -188,27 +267,71 @@ def give_to_pair(session: Session, *, handoff_id: int, coordinator_id: int, now:
     """Move an open case from its coordinator to their work pair, who gets the case card."""
     handoff, actor = _case(session, handoff_id=handoff_id, coordinator_id=coordinator_id, action="give to the pair",
                            now=now)
-    if handoff.status not in OPEN_STATUSES:
-        raise InvalidTransition(f"case {handoff.id} is {handoff.status}: it cannot be given to the pair")
-    if handoff.coordinator is None:
-        raise InvalidTransition(f"case {handoff.id} has no coordinator yet, so it has no work pair: claim it instead")
-    pair = pair_for(session, handoff=handoff)
-    if pair is None or not pair.active:
-        raise PairUnavailable(f"{handoff.coordinator.first_name} has no active work pair for this case")
-    if is_absent(pair, now):
-        raise PairUnavailable(f"{pair.first_name} is away: the case stays where it is")
-    giver = handoff.coordinator_id
-    _move(session, handoff, source=(handoff.status,), values={"coordinator_id": pair.id}, verb="given to the pair")
-    _history(session, handoff, actor=actor, action="handoff_given_to_pair", now=now, from_coordinator_id=giver,
-             to_coordinator_id=pair.id)
+    with _refusals(session, handoff, actor=actor, action="pair", now=now):
+        if handoff.status not in OPEN_STATUSES:
+            raise InvalidTransition(f"case {handoff.id} is {handoff.status}: it cannot be given to the pair")
+        if handoff.coordinator is None:
+            raise InvalidTransition(f"case {handoff.id} has no coordinator yet, so it has no work pair: claim it "
+                                    "instead")
+        pair = pair_for(session, handoff=handoff)
+        if pair is None or not pair.active:
+            raise PairUnavailable(f"{handoff.coordinator.first_name} has no active work pair for this case")
+        if is_absent(pair, now):
+            raise PairUnavailable(f"{pair.first_name} is away: the case stays where it is")
+        giver = handoff.coordinator_id
+        _move(session, handoff, source=(handoff.status,), values={"coordinator_id": pair.id}, verb="given to the pair")
+    _pass(session, handoff, actor=actor, to=pair, action="handoff_given_to_pair", giver=giver, now=now)
+    return handoff
+
+
+def reassign(session: Session, *, handoff_id: int, coordinator_id: int, to_coordinator_id: int,
+             now: datetime) -> Handoff:
+    """Give an open case to another coordinator of its unit who is active and in, and whom the consent allows (a
+    consent that names people: only them). They get the card; a citizen who was told a name is told the new one."""
+    handoff, actor = _case(session, handoff_id=handoff_id, coordinator_id=coordinator_id, action="reassign", now=now)
+    with _refusals(session, handoff, actor=actor, action="reassign", now=now):
+        if handoff.status not in OPEN_STATUSES:
+            raise InvalidTransition(f"case {handoff.id} is {handoff.status}: it cannot be reassigned")
+        to = session.get(Coordinator, to_coordinator_id)
+        if to is None or to.unit_id != handoff.unit_id:
+            raise ReassignRefused(f"case {handoff.id} can go only to a coordinator of its own unit")
+        if to.id == handoff.coordinator_id:
+            raise ReassignRefused(f"{to.first_name} already has case {handoff.id}")
+        if is_absent(to, now):
+            raise ReassignRefused(f"{to.first_name} is away or no longer active: the case stays where it is")
+        consent = handoff.consent
+        if names_people(handoff) and to.id not in {consent.coordinator_id, consent.pair_id}:
+            raise ReassignRefused(f"the citizen's consent names the people who may handle case {handoff.id}")
+        giver = handoff.coordinator_id
+        _move(session, handoff, source=(handoff.status,), values={"coordinator_id": to.id}, verb="reassigned")
+    _pass(session, handoff, actor=actor, to=to, action="handoff_reassigned", giver=giver, now=now)
+    return handoff
+
+
+def reassign_candidates(session: Session, *, handoff: Handoff, now: datetime) -> list[Coordinator]:
+    """Whom `reassign` would accept for the case now: its unit's active coordinators who are in, but the holder; a
+    consent that names people allows only them."""
+    consent = handoff.consent
+    named = {consent.coordinator_id, consent.pair_id} if names_people(handoff) else None
+    people = session.scalars(select(Coordinator).where(Coordinator.unit_id == handoff.unit_id,
+                                                       Coordinator.active.is_(True))
+                             .order_by(Coordinator.first_name, Coordinator.last_name))
+    return [person for person in people if person.id != handoff.coordinator_id and not is_absent(person, now)
+            and (named is None or person.id in named)]
+
+
+def _pass(session: Session, handoff: Handoff, *, actor: Coordinator, to: Coordinator, action: str, giver: int | None,
+          now: datetime) -> None:
+    """A case moved to `to`: audited, the card to them, and a citizen who was told a name is told the new one."""
+    _history(session, handoff, actor=actor, action=action, now=now, from_coordinator_id=giver,
+             to_coordinator_id=to.id)
     stamp = int(now.timestamp())
-    notify_coordinator(session, coordinator=pair, handoff=handoff, kind="handoff_given",
-                       extra={"from": actor.first_name}, dedupe_key=f"handoff_given:{handoff.id}:{pair.id}:{stamp}",
+    notify_coordinator(session, coordinator=to, handoff=handoff, kind="handoff_given",
+                       extra={"from": actor.first_name}, dedupe_key=f"handoff_given:{handoff.id}:{to.id}:{stamp}",
                        now=now)
     if handoff.status != "new":  # the citizen was told a name: tell the new one
-        _tell_citizen(session, handoff, kind="case_reassigned", person=pair, now=now,
-                      dedupe_key=f"case_reassigned:{handoff.id}:{pair.id}:{stamp}")
-    return handoff
+        _tell_citizen(session, handoff, kind="case_reassigned", person=to, now=now,
+                      dedupe_key=f"case_reassigned:{handoff.id}:{to.id}:{stamp}")
 
 
 def reply(session: Session, *, handoff_id: int, coordinator_id: int, text: str, now: datetime) -> MessageLog:
@@ -265,77 +388,16 @@ def open_cases(session: Session, *, coordinator_id: int) -> list[Handoff]:
     return [handoff for handoff in candidates if permitted(handoff=handoff, coordinator=me)]
 
 
-def view(session: Session, *, handoff_id: int, coordinator_id: int, now: datetime) -> Handoff:
-    """A case for reading its card, after the same permission check (and audit of a refusal) as any action. The
-    view is audited too: the citizen sees who has looked at their case (/mydata, client-data act 703/2023)."""
+VIEWS = ("case", "transcript", "export")  # what a coordinator opened (case_viewed's `view`, shown in /mydata)
+
+
+def view(session: Session, *, handoff_id: int, coordinator_id: int, now: datetime, what: str = "case",
+         via: str | None = None) -> Handoff:
+    """A case for reading (its card, its transcript or its export: `what`), after the same permission check (and
+    audit of a refusal) as any action. The view is audited too: the citizen sees who has looked at their case and
+    at what (/mydata, client-data act 703/2023)."""
     handoff, actor = _case(session, handoff_id=handoff_id, coordinator_id=coordinator_id, action="read", now=now)
-    _history(session, handoff, actor=actor, action="case_viewed", now=now)
+    where = {"via": via} if via else {}
+    _history(session, handoff, actor=actor, action="case_viewed", now=now, view=what if what in VIEWS else "case",
+             **where)
     return handoff
-
-
-# Away and back -----------------------------------------------------------------------------------------------
-
-def _coordinator(session: Session, coordinator_id: int) -> Coordinator:
-    coordinator = session.get(Coordinator, coordinator_id)
-    if coordinator is None:
-        raise UnknownCoordinator(f"no coordinator has id {coordinator_id}")
-    return coordinator
-
-
-def _current(coordinator: Coordinator, now: datetime) -> list[Absence]:
-    return [a for a in coordinator.absences if a.starts_at <= now and (a.ends_at is None or now < a.ends_at)]
-
-
-def set_away(session: Session, *, coordinator_id: int, until: datetime | None, now: datetime) -> Absence:
-    """Away from now until `until` (None: until set_back); new cases go to the pair meanwhile."""
-    coordinator = _coordinator(session, coordinator_id)
-    if until is not None and until <= now:
-        raise InvalidPeriod("the return time must be in the future")
-    current = _current(coordinator, now)
-    if current:
-        absence = current[0]
-        absence.ends_at = until
-    else:
-        absence = Absence(starts_at=now, ends_at=until)
-        coordinator.absences.append(absence)
-    record(session, actor=f"coordinator:{coordinator_id}", action="coordinator_away", at=now,
-           details={"coordinator_id": coordinator_id, "until": until.isoformat() if until else None})
-    session.flush()
-    return absence
-
-
-def set_back(session: Session, *, coordinator_id: int, now: datetime) -> int:
-    """End the absences in force now (planned future ones stay); how many were ended."""
-    coordinator = _coordinator(session, coordinator_id)
-    current = _current(coordinator, now)
-    for absence in current:
-        absence.ends_at = now
-    record(session, actor=f"coordinator:{coordinator_id}", action="coordinator_back", at=now,
-           details={"coordinator_id": coordinator_id, "ended": len(current)})
-    session.flush()
-    return len(current)
-
-
-# The case history --------------------------------------------------------------------------------------------
-
-HISTORY = ("handoff_created", "handoff_escalated", "handoff_claimed", "handoff_given_to_pair", "handoff_contacted",
-           "handoff_closed", "handoff_cancelled", "case_addition")
-
-
-def history(session: Session, *, handoff: Handoff) -> list[dict[str, Any]]:
-    """What happened to the case, oldest first, from the audit trail: when, what, who (first names only)."""
-    events = session.scalars(select(AuditEvent).where(AuditEvent.handoff_id == handoff.id,
-                                                      AuditEvent.action.in_(HISTORY)).order_by(AuditEvent.id))
-    names: dict[int, str] = {}
-
-    def name(coordinator_id: Any) -> str | None:
-        if not isinstance(coordinator_id, int):
-            return None
-        if coordinator_id not in names:
-            person = session.get(Coordinator, coordinator_id)
-            names[coordinator_id] = person.first_name if person else "–"
-        return names[coordinator_id]
-
-    return [{"at": event.at.isoformat(), "action": event.action, "level": event.details.get("level"),
-             "by": name(event.details.get("coordinator_id")), "to": name(event.details.get("to_coordinator_id"))}
-            for event in events]

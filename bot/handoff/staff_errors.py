@@ -76,3 +76,19 @@ class NoPendingGroup(StaffError):
 
 class NoUnitGroup(StaffError):
     """The unit has no staff group, approved or waiting."""
+
+
+class AlreadyClaimed(InvalidTransition):
+    """Someone else claimed the case first (two people pressing Claim at once: one wins)."""
+
+
+class InvalidOutcome(StaffError):
+    """A closing without a known outcome code, or a referral without the name of the service."""
+
+
+class ReassignRefused(StaffError):
+    """The case cannot go to that person: another unit, not active, away, or not one the consent names."""
+
+
+class EmptyNote(StaffError):
+    """A case note without words."""

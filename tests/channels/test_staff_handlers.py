@@ -331,8 +331,7 @@ async def test_a_stale_claim_on_a_claimed_case_is_refused_and_the_holder_stays(b
     assert [int(p["chat_id"]) for p in bot.request.sent("editMessageReplyMarkup")] == [SARI], "the old buttons go"
 
     [refused] = await bot.press(ANNA, f"s:claim:{case}")  # Anna's card from before Sari claimed
-    assert refused["text"] == bot.said(ERRORS[staff.InvalidTransition], case=case,
-                                       status=bot._(desk_module.STATUS["claimed"]))
+    assert refused["text"] == bot.said(ERRORS[staff.AlreadyClaimed], case=case, holder="Sari")
     await bot.press(SARI, f"s:claim:{case}")  # Sari's own stale card: a no-op
     assert case_row(staff_services, case) == ("claimed", "Sari")
     assert len(audit(staff_services, "handoff_claimed")) == 1 and len(outbox(staff_services, "case_claimed")) == 1

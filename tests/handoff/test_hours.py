@@ -2,7 +2,7 @@
 closed, said as a day and a part of the day (never a minute), in Finnish and Swedish."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,7 +10,14 @@ import pytest
 from bot.config import PROJECT_ROOT
 from bot.db.models import DEFAULT_REPLY_HOURS
 from bot.demo import REPLY_HOURS, WEEKDAYS_9_16
-from bot.handoff.hours import Expectation, expected_contact, is_open, next_opening, reply_time
+from bot.handoff.hours import (
+    Expectation,
+    expected_contact,
+    is_open,
+    next_opening,
+    reply_time,
+    working_time_between,
+)
 from bot.i18n import I18n
 
 HKI = ZoneInfo("Europe/Helsinki")
@@ -130,3 +137,33 @@ def test_opening_hours_read_naturally():
                                    {"urgent": 100000}])
 def test_a_mistyped_reply_time_falls_back_to_the_default(wrong: dict):
     assert reply_time(wrong, "urgent").total_seconds() == DEFAULT_REPLY_HOURS["urgent"] * 3600
+
+
+def local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=HKI)
+
+
+EIGHT_TO_FOUR = {d: [["08:00", "16:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+
+
+@pytest.mark.parametrize(("start", "end", "hours"), [
+    (local(2026, 11, 24, 9, 0), local(2026, 11, 24, 12, 20), 3 + 1 / 3),  # within one day
+    (local(2026, 11, 20, 15, 0), local(2026, 11, 23, 10, 0), 3),  # Friday 15.00 to Monday 10.00: the weekend is closed
+    (local(2026, 11, 21, 11, 0), local(2026, 11, 22, 18, 0), 0),  # all of it on a weekend
+    (local(2026, 11, 24, 6, 0), local(2026, 11, 24, 20, 0), 8),  # before opening to after closing: the whole day
+    (local(2027, 1, 5, 15, 0), local(2027, 1, 7, 9, 0), 2),  # Tuesday to Thursday: Epiphany (Wednesday) is closed
+    (local(2026, 12, 23, 15, 0), local(2026, 12, 28, 9, 0), 1 + 1),  # Christmas Eve, Christmas Day, Boxing Day closed
+    (local(2026, 11, 24, 12, 0), local(2026, 11, 24, 11, 0), 0),  # an end before the start
+])
+def test_working_time_between_counts_only_opening_hours(start: datetime, end: datetime, hours: float):
+    assert working_time_between(EIGHT_TO_FOUR, start, end) == timedelta(hours=hours)
+
+
+def test_working_time_between_takes_the_end_in_any_timezone():
+    start = local(2026, 11, 20, 15, 0)
+    assert working_time_between(EIGHT_TO_FOUR, start, at(2026, 11, 23, 10, 0)) == timedelta(hours=3)
+
+
+def test_working_time_between_with_two_slots_a_day():
+    split = {"tue": [["08:00", "11:00"], ["12:00", "16:00"]]}
+    assert working_time_between(split, local(2026, 11, 24, 10, 0), local(2026, 11, 24, 13, 30)) == timedelta(hours=2.5)

@@ -218,8 +218,9 @@ def test_export_sends_everything_as_one_json_file_and_keeps_no_copy(bot, clock, 
         "passed_on_at": iso(handoff.created_at), "expected_contact_at": iso(handoff.expected_contact_at),
         "claimed_at": iso(handoff.claimed_at), "contacted_at": iso(handoff.contacted_at),
         "closed_at": iso(handoff.closed_at), "cancelled_at": None,
+        "outcome": None, "outcome_text": None, "outcome_note": None, "notes": [],  # closed in Telegram: no outcome
         "viewed_by": [{"at": iso(handoff.claimed_at + timedelta(minutes=15)), "coordinator": holder.full_name,
-                       "title": holder.title(lang), "unit": unit}]}
+                       "title": holder.title(lang), "unit": unit, "administrator": None, "view": "case"}]}
     [given] = data["feedback"]
     assert given == {"given_at": iso(handoff.closed_at + timedelta(minutes=5)), "score": 5,
                      "comment": WAY[lang]["comment"], "case_number": case, "topic": "transport_service"}

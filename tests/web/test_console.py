@@ -136,7 +136,7 @@ def test_claim_reply_contacted_close_through_the_console(client, services, clock
     assert sent.status_code == 303
     clock.advance(minutes=5)
     assert client.post(f"/cases/{case.id}/contacted", data={"csrf_token": token}).status_code == 200
-    assert client.post(f"/cases/{case.id}/close", data={"csrf_token": token}).status_code == 200
+    assert client.post(f"/cases/{case.id}/close", data={"csrf_token": token, "outcome": "guidance"}).status_code == 200
     with services.sessions() as session:
         handoff = session.get(Handoff, case.id)
         assert handoff.status == "closed"
