@@ -1,5 +1,6 @@
 # The two commands of the README:
-#   make demo   sets everything up on SQLite and starts a chat with the bot in this terminal
+#   make demo   sets everything up on SQLite and starts a chat with the bot in this terminal, the staff console
+#               beside it on http://127.0.0.1:8080/ (WEB_PORT; the demo accounts are printed once)
 #   make test   sets everything up (Python, npm, PostgreSQL, Rasa) and runs the whole test suite
 PYTHON ?= python3.11
 VENV := .venv
@@ -14,8 +15,9 @@ $(BIN)/lahitori: pyproject.toml
 	$(BIN)/pip install -q -e ".[dev]"
 	touch $@
 
-node_modules/.package-lock.json: package-lock.json
+node_modules/.package-lock.json: package-lock.json bot/web/editor/editor.mjs
 	npm ci --no-audit --no-fund --loglevel=error
+	npm run --silent build
 	touch $@
 
 setup: $(BIN)/lahitori catalogs
@@ -24,7 +26,7 @@ setup: $(BIN)/lahitori catalogs
 
 demo: setup
 	$(BIN)/lahitori demo
-	$(BIN)/lahitori chat
+	$(BIN)/lahitori chat --console
 
 test: setup
 	bash scripts/test

@@ -67,23 +67,37 @@ def _services(args: argparse.Namespace):
 def cmd_chat(args: argparse.Namespace) -> int:
     from bot.channels.terminal import TerminalChat
     from bot.conversation import TurnRunner
+    from bot.flowspec.startup import follow_published
 
     services = _services(args)
+    follow_published(services)  # a publish or rollback in the console is live in this chat within seconds
+    console = None
     if not args.verbose:  # the chat is the terminal's: operational warnings (-v shows them) would break into it
         logging.getLogger().setLevel(logging.ERROR)
     try:
+        if args.console:  # the staff console beside the chat, in a thread, with the staff jobs (no bot runs)
+            from bot.web.server import Console, bind
+
+            settings = services.settings
+            console = Console(services, bind(settings.web_host, settings.web_port), jobs=True)
+            console.start_thread()
+            print(f"lahitori: staff console on {console.url} while this chat runs "
+                  "(the accounts `lahitori demo` printed sign in)", file=sys.stderr)
         chat = TerminalChat(TurnRunner(services), user=args.user, lang=args.lang, as_json=args.json, out=sys.stdout)
         return chat.run(sys.stdin)
     except KeyboardInterrupt:
         return 0
     finally:
+        if console is not None:
+            console.stop_thread()
         services.close()
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot import crypto
     from bot.db.session import make_engine, make_sessionmaker, upgrade
-    from bot.demo import seed
+    from bot.db.types import utcnow
+    from bot.demo import seed, seed_accounts
 
     settings = _settings(args)
     crypto.install(crypto.cipher_from_settings(settings))
@@ -91,9 +105,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
     engine = make_engine(settings.database_url)
     with make_sessionmaker(engine).begin() as session:
         units, people = seed(session)
+        demo_accounts = seed_accounts(session, now=utcnow())
     engine.dispose()
     print(f"demo data ready in {engine.url.render_as_string(hide_password=True)}: {units} units and {people} "
           "coordinators added (all marked demo). Try: lahitori chat")
+    made = [item for item in demo_accounts if item.password]
+    if made:
+        print("staff console accounts (the passwords are shown only now):")
+        print(f"  {'username':9} {'password':17} {'role':6} who")
+        for item in made:
+            print(f"  {item.username:9} {item.password:17} {item.role:6} "
+                  f"{item.who if item.role == 'staff' else 'every unit'}")
+        print(f"sign in at http://{settings.web_host}:{settings.web_port}/ while `lahitori web` or "
+              "`lahitori chat --console` runs")
+    kept = [item.username for item in demo_accounts if item.note.startswith("exists")]
+    if kept:
+        print(f"console accounts {', '.join(kept)} exist: their passwords are unchanged "
+              "(a new one: lahitori users reset-password NAME --password-stdin)")
+    for item in demo_accounts:
+        if not item.password and not item.note.startswith("exists"):
+            print(f"console account {item.username}: {item.note}")
     return 0
 
 
@@ -129,9 +160,11 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--db", help="database URL (overrides DATABASE_URL)")
     chat.add_argument("--json", action="store_true", help="one JSON object per reply")
     chat.add_argument("--user", default="local", help="who you are in the bot's eyes (default: local)")
+    chat.add_argument("--console", action="store_true",
+                      help="serve the staff console (WEB_HOST, WEB_PORT) while the chat runs")
     chat.set_defaults(func=cmd_chat)
 
-    demo = sub.add_parser("demo", help="migrate the database and add demo units and coordinators")
+    demo = sub.add_parser("demo", help="migrate the database; add demo units, coordinators and console accounts")
     demo.add_argument("--db", help="database URL (overrides DATABASE_URL)")
     demo.set_defaults(func=cmd_demo)
 
@@ -147,6 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.handoff.purge_cli import register as register_purge
 
     register_purge(sub)  # purge [--dry-run]: retention
+    from bot.handoff.stats_cli import register as register_stats
+
+    register_stats(sub)  # stats --from --to [--format table|csv|json]: the lähitori's figures
     from bot.web.cli import register as register_web
 
     register_web(sub)  # users add|list|disable|reset-password, web: the staff console

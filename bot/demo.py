@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db.models import Coordinator, Unit
+from bot.db.models import Coordinator, StaffAccount, Unit
 
 logger = logging.getLogger(__name__)
 
@@ -78,3 +81,48 @@ def seed(session: Session) -> tuple[int, int]:
         people[(code, first)].pair_id = people[(code, pair)].id
     logger.info("demo data: %d units and %d coordinators added", units_added, people_added)
     return units_added, people_added
+
+
+# Console accounts: (username, role, coordinator, console language); the admin is linked to the first demo unit,
+# which marks it demo (bot.web.accounts.is_demo) without narrowing what an admin sees.
+ACCOUNTS = [("sari", "staff", "Sari Laine", "fi"), ("anna", "staff", "Anna Lindholm", "sv"),
+            ("admin", "admin", None, "fi")]
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAccount:
+    """A demo console account; `password` only when it was just made (shown once, never stored in clear)."""
+
+    username: str
+    role: str
+    who: str
+    password: str | None
+    note: str = ""  # why there is no password: it exists, or the name is another account's, or it could not be made
+
+
+def seed_accounts(session: Session, *, now: datetime) -> list[DemoAccount]:
+    """The demo console accounts, each made with a fresh random password unless it exists (its password kept).
+    Call after `seed`: the staff accounts are the demo coordinators'."""
+    from bot.web import accounts
+
+    first_unit = session.scalar(select(Unit).where(Unit.code == UNITS[0]["code"], Unit.is_demo.is_(True)))
+    made = []
+    for username, role, coordinator, language in ACCOUNTS:
+        existing = session.scalar(select(StaffAccount).where(StaffAccount.username == username))
+        if existing is not None:
+            note = ("exists, its password unchanged" if accounts.is_demo(session, existing) else
+                    "the name is taken by an account that is not a demo one: left as it is")
+            made.append(DemoAccount(username, existing.role, existing.display_name, None, note))
+            continue
+        password = secrets.token_urlsafe(12)  # 16 characters
+        try:  # add checks everything before it writes anything
+            account = accounts.add(session, username=username, password=password, role=role,
+                                   coordinator=coordinator, language=language, now=now, by="demo")
+        except accounts.AccountError as error:
+            made.append(DemoAccount(username, role, coordinator or username, None, f"not made: {error}"))
+            continue
+        if account.coordinator_id is None and first_unit is not None:
+            account.unit_id = first_unit.id
+        made.append(DemoAccount(username, role, account.display_name, password))
+    logger.info("demo accounts: %d added", sum(1 for item in made if item.password))
+    return made

@@ -1,4 +1,5 @@
-"""`lahitori run`: the Telegram bot, by long polling, or by webhook when WEBHOOK_URL is set."""
+"""`lahitori run`: the Telegram bot, by long polling, or by webhook when WEBHOOK_URL is set; with WEB_PORT set (in
+the environment or .env), the staff console too, in the same process and event loop."""
 from __future__ import annotations
 
 import argparse
@@ -21,7 +22,30 @@ def register(subparsers: Any) -> None:
     run = subparsers.add_parser("run", help="run the Telegram bot (long polling; webhook when WEBHOOK_URL is set)")
     run.add_argument("--webhook", action="store_true", help="require webhook mode (WEBHOOK_URL must be set)")
     run.add_argument("--db", help="database URL (overrides DATABASE_URL)")
+    run.add_argument("--no-web", action="store_true",
+                     help="do not serve the staff console even if WEB_PORT is set (`lahitori web` serves it)")
     run.set_defaults(func=cmd_run)
+
+
+def wants_console(settings: Settings, args: argparse.Namespace) -> bool:
+    """The console runs in the bot's process when WEB_PORT is set explicitly (its default is for `lahitori web`)."""
+    return "web_port" in settings.model_fields_set and not getattr(args, "no_web", False)
+
+
+def with_console(application: Any, console: Any) -> None:
+    """Serve `console` (bot.web.server.Console) in the application's loop: started after the bot's post_init (its
+    staff jobs are the process's only ones), stopped before its post_stop."""
+    bot_init, bot_stop = application.post_init, application.post_stop
+
+    async def post_init(app: Any) -> None:
+        await bot_init(app)
+        await console.start()
+
+    async def post_stop(app: Any) -> None:
+        await console.stop()
+        await bot_stop(app)
+
+    application.post_init, application.post_stop = post_init, post_stop
 
 
 def check_token(settings: Settings) -> str:
@@ -96,12 +120,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         services = build(settings)
     publish_reloads(services)  # a good edit of FLOWS_DIR taken while running is published too
+    console = None
     try:
+        if wants_console(settings, args):  # bound now: a port in use is one line before anything starts
+            from bot.web.server import Console, bind
+
+            console = Console(services, bind(settings.web_host, settings.web_port), jobs=False)
         asyncio.run(probe(token, settings.telegram_api_url))
         application = build_application(services, token=token, base_url=settings.telegram_api_url, turns=turns)
+        if console is not None:
+            with_console(application, console)
         mode = f"webhook on {webhook['listen']}:{webhook['port']}" if webhook else "long polling"
         where = f"turn workers: {settings.turn_workers}" if turns else "turns in this process"
-        print(f"lahitori: Telegram bot running ({mode}, {where}); Ctrl+C stops", file=sys.stderr)
+        web = f"; staff console on {console.url}" if console else ""
+        print(f"lahitori: Telegram bot running ({mode}, {where}){web}; Ctrl+C stops", file=sys.stderr)
         if webhook:
             application.run_webhook(**webhook, allowed_updates=ALLOWED_UPDATES)
         else:  # PTB passes a polling error to the channel's error handler, which stops on a 409 Conflict
@@ -119,5 +151,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise ConfigError(f"configuration error: TELEGRAM_API_URL: the Bot API at {settings.telegram_api_url} "
                           f"did not answer ({type(error).__name__})") from None
     finally:
+        if console is not None:
+            console.sock.close()  # when it never started; closed already when it ran
         services.close()
     return 0

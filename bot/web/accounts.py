@@ -20,7 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from bot.db.models import Coordinator, LoginFailure, StaffAccount, WebSession
+from bot.db.models import Coordinator, LoginFailure, StaffAccount, Unit, WebSession
 from bot.handoff.audit import record
 
 logger = logging.getLogger(__name__)
@@ -203,6 +203,13 @@ def end_session(session: Session, *, token: str | None, now: datetime) -> None:
     if row is not None:
         record(session, actor=f"account:{row.account_id}", action="web_logout", at=now)
         session.delete(row)
+
+
+def is_demo(session: Session, account: StaffAccount) -> bool:
+    """A demo account (`lahitori demo`): it is a demo coordinator's, or (an admin) it is linked to a demo unit."""
+    person = session.get(Coordinator, account.coordinator_id) if account.coordinator_id else None
+    unit = session.get(Unit, account.unit_id) if account.unit_id else None
+    return bool(person is not None and person.is_demo or person is None and unit is not None and unit.is_demo)
 
 
 def listing(session: Session) -> list[StaffAccount]:

@@ -44,7 +44,8 @@ def cmd_users(args: argparse.Namespace) -> int:
                 for account in accounts.listing(session):
                     state = "disabled" if account.disabled_at else "active"
                     person = account.coordinator.full_name if account.coordinator else "–"
-                    print(f"{account.username:20} {account.role:6} {state:9} {account.language}  {person}")
+                    demo = "  (demo)" if accounts.is_demo(session, account) else ""
+                    print(f"{account.username:20} {account.role:6} {state:9} {account.language}  {person}{demo}")
             elif args.users_command == "disable":
                 account = accounts.disable(session, username=args.username, now=utcnow())
                 print(f"disabled {account.username}: signed out everywhere")
@@ -61,19 +62,27 @@ def cmd_users(args: argparse.Namespace) -> int:
 
 
 def cmd_web(args: argparse.Namespace) -> int:
-    import uvicorn
+    """The console alone: its lifespan runs the staff jobs (escalation, staff e-mail), so they run with no bot."""
+    import asyncio
+    import signal
 
     from bot.cli import _settings
     from bot.services import build
-    from bot.web.app import create_app
+    from bot.web.server import Console, bind
 
     settings = _settings(args)
-    services = build(settings, classifier=_NoClassifier())  # the console classifies nothing
-    host, port = args.host or settings.web_host, args.port or settings.web_port
-    print(f"staff console on http://{host}:{port}/ (stop with Ctrl-C)")
+    services = build(settings, classifier=_NoClassifier())  # the console classifies nothing; NotMigrated: one line
+    from bot.flowspec.startup import follow_published
+
+    follow_published(services)  # the flows the bot runs: labels of answers, the topics' names
     try:
-        uvicorn.run(create_app(services), host=host, port=port, log_level="warning", access_log=False,
-                    proxy_headers=False)
+        sock = bind(args.host or settings.web_host, args.port or settings.web_port)
+        console = Console(services, sock, jobs=True, signals=True)
+        print(f"lahitori: staff console on {console.url} (Ctrl+C stops)", file=sys.stderr)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)  # systemd's stop: the same clean end as Ctrl+C
+        asyncio.run(console.serve())  # uvicorn stops gracefully on the signal, then raises it again
+    except KeyboardInterrupt:
+        pass
     finally:
         services.close()
     return 0
