@@ -18,7 +18,7 @@ from bot.db.session import commit_without_waiting_for_disk, worth_retrying, writ
 from bot.dialogue import crisis, crisis_help, system, understand
 from bot.dialogue.models import MAX_TEXT, Reply, State, Turn
 from bot.dialogue.validators import clean_text
-from bot.handoff import relay, stats
+from bot.handoff import follow_up, relay, stats
 from bot.handoff.audit import record
 from bot.handoff.crisis_alert import alert_staff
 from bot.handoff.outbox import notify_handoff_created
@@ -228,6 +228,12 @@ class TurnRunner:
             outcome = services.engine.reprompt(state, actions)
             reply = Reply(text=crisis_help.number_reply(numbers, turn.lang or state.lang))
             state, replies, events = outcome.state, [reply, *outcome.replies], ["help_number", *outcome.events]
+        elif followed := follow_up.parse(turn.payload):  # "did you get the help you needed?": counted once
+            counted = follow_up.answer(session, citizen_id=citizen.id, handoff_id=followed[0], answer=followed[1],
+                                       now=now, tz=services.settings.timezone)
+            message = follow_up.THANKS[followed[1]] if counted else follow_up.ALREADY
+            replies = [Reply(text=services.i18n.gettext(state.lang, message))]
+            events = ["follow_up_answered" if counted else "follow_up_refused"]
         elif rating := parse_rating(turn.payload):
             outcome = services.engine.rate(state, score=rating[1], handoff_id=rating[0], actions=actions,
                                            topic=self._topic(session, rating[0]), comment=conversation.mode != "relay")
@@ -244,6 +250,9 @@ class TurnRunner:
             if hit is not None:
                 events = ["crisis", *events]
 
+        if stats.guidance_only(conversation, state, services.flows.current().feedback):  # the card was enough
+            stats.count(session, metric="guidance_only", day=stats.local_day(now, services.settings.timezone),
+                        topic=state.slots.get("topic"), language=state.lang, channel=citizen.channel)
         if actions.inbound_logged:
             log = log[1:]  # relay.pass_on wrote the citizen's words with their case
         if "deleted" in events:  # erase_citizen removed the citizen, the conversation and the transcript
@@ -274,7 +283,7 @@ class TurnRunner:
                           now=actions.now, crisis=hit is not None)
             actions.inbound_logged = True
             return [], ["relayed"]
-        menu = turn.payload is not None and not dialog and not turn.payload.startswith(RATING)
+        menu = turn.payload is not None and not dialog and not turn.payload.startswith((RATING, follow_up.PREFIX))
         if menu or start or (turn.is_command and system.parse(turn.text or "") in ("start", "human")):
             _ = lambda message: self.services.i18n.gettext(state.lang, message)  # noqa: E731
             who = case_holder(handoff.coordinator, handoff.unit, state.lang)
@@ -298,7 +307,7 @@ class TurnRunner:
         if called:
             return [Reply(text=crisis_help.acknowledged_reply(lang))]
         stats.count(session, metric="crisis_help", day=stats.local_day(now, self.services.settings.timezone),
-                    language=lang)
+                    language=lang, channel=citizen.channel, bucket=hit.help)
         try:
             notified = alert_staff(session, citizen_id=citizen.id, help_kind=hit.help, lang=lang, now=now,
                                    tz=self.services.settings.timezone)

@@ -18,6 +18,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+)
+from sqlalchemy import (
     true as sa_true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -112,6 +114,7 @@ class Unit(Base):
     staff_chat_pending: Mapped[str | None] = mapped_column(String(32))  # asked for with /unitgroup, not yet approved
     staff_telegram: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())  # off: no card or
     # relayed word of this unit's cases goes to Telegram; staff work in the console and get e-mail
+    follow_up_days: Mapped[int | None] = mapped_column(Integer)  # ask "did you get help?" this long after closing
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     coordinators: Mapped[list[Coordinator]] = relationship(back_populates="unit")
@@ -227,8 +230,10 @@ class Handoff(Base):
     closed_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
-    outcome: Mapped[str | None] = mapped_column(String(24))  # at closing: guidance | referred | phone | unreachable | other
+    outcome: Mapped[str | None] = mapped_column(String(24))  # guidance | referred | phone | unreachable | other
     outcome_note: Mapped[str | None] = mapped_column(EncryptedText)  # the named service referred to, or a few words
+    follow_up_sent_at: Mapped[datetime | None]  # the unit's follow-up question went (once)
+    follow_up_answered_at: Mapped[datetime | None]  # and was answered (the answer is only counted)
     erased_at: Mapped[datetime | None]  # the citizen's data was erased; this is the bare record
 
     need: Mapped[Need] = relationship()
@@ -313,6 +318,19 @@ class FlowVersion(Base):
     note: Mapped[str] = mapped_column(String(500), default="")
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     files: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class FlowDraft(Base):
+    """An admin's unpublished edit of the flows in the console: the whole set of files (name -> YAML) and the
+    published version it began from. Publishing validates it as `lahitori flows publish` does."""
+
+    __tablename__ = "flow_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("staff_account.id", ondelete="CASCADE"), unique=True)
+    base_version: Mapped[int | None] = mapped_column(Integer)
+    files: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Outbox(Base):
@@ -445,3 +463,5 @@ Index("ix_handoff_unit_status_created", Handoff.unit_id, Handoff.status, Handoff
 # An admin's inbox (every unit) and the view log per person (migration 0010).
 Index("ix_handoff_status_created", Handoff.status, Handoff.created_at)
 Index("ix_audit_event_actor_at", AuditEvent.actor, AuditEvent.at)
+# A case's transcript in the console (migration 0011).
+Index("ix_message_log_handoff_id", MessageLog.handoff_id)

@@ -94,7 +94,7 @@ class StoreActions:
         record(self.session, actor=f"citizen:{self.citizen.id}", action="need_recorded", citizen_id=self.citizen.id,
                details={"need_id": need.id, "topic": need.topic}, at=self.now)
         stats.count(self.session, metric="need", day=stats.local_day(self.now, self.tz), topic=need.topic,
-                    language=lang)
+                    language=lang, municipality=need.municipality, channel=self.citizen.channel)
         return need.id
 
     def unit_contact(self, *, municipality: str | None, lang: str) -> UnitContact:
@@ -135,6 +135,11 @@ class StoreActions:
             self.session, citizen_id=self.citizen.id, need_id=need_id, text=text, decision=decision, lang=lang,
             unit_id=proposal["unit_id"], coordinator_id=proposal.get("coordinator_id"), pair_id=proposal.get("pair_id"),
             now=self.now)
+        if decision == "declined":
+            need, unit = self._need(need_id), self.session.get(Unit, proposal["unit_id"])
+            stats.count(self.session, metric="consent_declined", day=stats.local_day(self.now, self.tz),
+                        topic=need.topic, language=lang, municipality=need.municipality, channel=self.citizen.channel,
+                        unit=unit.code if unit is not None else "")
         return consent.id
 
     def create_handoff(self, *, need_id: int, consent_id: int, lang: str) -> HandoffInfo:
@@ -148,7 +153,7 @@ class StoreActions:
                                            i18n=self.i18n)
             handoff.expected_contact_at = expectation.at
             stats.count(self.session, metric="handoff", day=stats.local_day(self.now, self.tz), topic=need.topic,
-                        language=lang)
+                        language=lang, municipality=need.municipality, channel=self.citizen.channel, unit=unit.code)
             if self.on_handoff is not None:
                 self.on_handoff(self.session, handoff)
         else:
@@ -180,8 +185,10 @@ class StoreActions:
         record(self.session, actor=f"citizen:{self.citizen.id}", action="feedback_given", citizen_id=self.citizen.id,
                handoff_id=handoff_id, details={"score": score, "comment": comment is not None}, at=self.now)
         if 1 <= score <= 5:  # the row goes with an erasure; the count stays (bot/handoff/erasure.py)
+            rated = self.session.get(Handoff, handoff_id) if handoff_id is not None else None
             stats.count(self.session, metric=f"feedback_{score}", day=stats.local_day(self.now, self.tz),
-                        topic=topic or "", language=self.citizen.language)
+                        topic=topic or "", language=self.citizen.language, channel=self.citizen.channel,
+                        unit=rated.unit.code if rated is not None else "")
 
     def may_rate(self, handoff_id: int) -> bool:
         """A closed case of this citizen's that has no rating yet."""
@@ -250,7 +257,8 @@ class StoreActions:
         if handoff.status == "new" and handoff.expected_contact_at is not None:
             promise = self._promise(handoff, lang).text
             lines.append(I18n.tidy(_("Next: you will be contacted {when}.").format(when=promise)))
-        return lines
+        views = mydata.views_of(self.session, [handoff.id], lang=lang)[handoff.id]  # the view log, 703/2023
+        return lines + mydata_render.seen_lines(views, self._say(lang, None), now=self.now)
 
     def _date(self, moment: datetime, lang: str) -> str:
         """'3.12.2026' in the local time zone, in either language."""

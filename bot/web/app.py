@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.config import PROJECT_ROOT
 from bot.i18n import I18n
 from bot.services import Services
-from bot.web import auth, cases, texts
+from bot.web import auth, cases, directory, flows_graph, flows_page, flows_try, stats_page, texts, viewlog
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +126,15 @@ def create_app(services: Services, *, secure_cookie: bool | None = None) -> Star
         Route("/cases/table", cases.cases),
         Route("/cases/events", cases.events),
         Route("/cases/{number:int}", cases.case),
+        Route("/cases/{number:int}/transcript", cases.transcript),  # a view of its own, logged
+        Route("/cases/{number:int}/export", cases.export),  # a JSON download, logged
         Route("/cases/{number:int}/{action:str}", cases.act, methods=["POST"]),
+        *viewlog.routes,  # /views: who viewed which case (admins)
+        *stats_page.routes,  # /stats: the lähitori's statistics (admins)
+        *flows_page.routes,  # /flows: the editor, versions and rollback (admins)
+        *flows_graph.routes,  # /flows/graph/<file>
+        *flows_try.routes,  # /flows/try: the draft in a throwaway chat
+        *directory.routes,  # /directory: units, coordinators, absences, staff groups (admins)
         Route("/static/htmx.min.js", htmx),
         Route("/favicon.ico", lambda _request: Response(status_code=204)),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
