@@ -42,9 +42,9 @@ import httpx  # noqa: E402
 import uvicorn  # noqa: E402
 from sqlalchemy import delete, func, select  # noqa: E402
 from sqlalchemy.exc import ArgumentError, OperationalError  # noqa: E402
-from starlette.types import ASGIApp, Message, Receive, Scope, Send  # noqa: E402
 
 from benchmarks.proc import machine_speed, reference_ms  # noqa: E402
+from benchmarks.server_time import ServerTime  # noqa: E402
 from bot.config import PROJECT_ROOT, ConfigError, load_settings  # noqa: E402
 from bot.db.models import (  # noqa: E402
     AuditEvent,
@@ -66,26 +66,6 @@ from bot.web.app import create_app  # noqa: E402
 from bot.web.cli import _NoClassifier  # noqa: E402
 
 INBOX = PROJECT_ROOT / "bot" / "web" / "inbox.py"
-
-
-class ServerTime:
-    """ASGI middleware: the milliseconds each HTTP request spent in the app, request start to last body byte."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app, self.last = app, 0.0
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-
-        async def timed_send(message: Message) -> None:
-            await send(message)
-            if message["type"] == "http.response.body" and not message.get("more_body", False):
-                self.last = 1000 * (time.perf_counter() - started)
-
-        await self.app(scope, receive, timed_send)
 
 
 def free_port() -> int:

@@ -38,9 +38,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, insert, select  # noqa: E402
 from sqlalchemy.exc import ArgumentError, OperationalError  # noqa: E402
-from starlette.types import ASGIApp, Message, Receive, Scope, Send  # noqa: E402
 
 from benchmarks.proc import machine_speed, reference_ms  # noqa: E402
+from benchmarks.server_time import ServerTime  # noqa: E402
 from bot.config import ConfigError, load_settings  # noqa: E402
 from bot.db.models import Feedback, StaffAccount, StatCount  # noqa: E402
 from bot.db.session import upgrade  # noqa: E402
@@ -133,26 +133,6 @@ def prepare(services: Services) -> None:
         if session.scalar(select(StaffAccount).where(StaffAccount.username == ADMIN)) is None:
             accounts.add(session, username=ADMIN, password=PASSWORD, role="admin", coordinator=None, language="fi",
                          now=services.clock())
-
-
-class ServerTime:
-    """ASGI middleware: the milliseconds each HTTP request spent in the app, request start to last body byte."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app, self.last = app, 0.0
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-
-        async def timed_send(message: Message) -> None:
-            await send(message)
-            if message["type"] == "http.response.body" and not message.get("more_body", False):
-                self.last = 1000 * (time.perf_counter() - started)
-
-        await self.app(scope, receive, timed_send)
 
 
 class Timings:

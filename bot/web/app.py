@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_timedelta
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -21,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.config import PROJECT_ROOT
 from bot.i18n import I18n
 from bot.services import Services
-from bot.web import auth, cases, directory, flows_graph, flows_page, flows_try, stats_page, texts, viewlog
+from bot.web import admin, auth, cases, directory, flows_graph, flows_page, flows_try, stats_page, texts, viewlog
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +115,10 @@ def create_app(services: Services, *, secure_cookie: bool | None = None) -> Star
             return Response(status_code=401)
         return RedirectResponse("/login", status_code=303)
 
+    async def not_admin(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, admin.NotAdmin)
+        return await run_in_threadpool(admin.refused, request, exc.signed)
+
     async def csrf_refused(_request: Request, _exc: Exception) -> Response:
         return PlainTextResponse("the form is missing its security token: reload the page", status_code=403)
 
@@ -140,7 +145,7 @@ def create_app(services: Services, *, secure_cookie: bool | None = None) -> Star
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={auth.NotSignedIn: not_signed_in,
-                                                       auth.CsrfRefused: csrf_refused})
+                                                       auth.CsrfRefused: csrf_refused, admin.NotAdmin: not_admin})
     app.add_middleware(SecurityHeaders)
     app.state.services, app.state.render, app.state.gettext = services, render, gettext
     app.state.secure_cookie = secure_cookie

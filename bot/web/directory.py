@@ -17,9 +17,8 @@ from starlette.routing import BaseRoute, Route
 from bot.db.models import Absence, Coordinator, StaffAccount, Unit
 from bot.handoff import directory, routing, staff_group, staff_link
 from bot.i18n import N_, WEEKDAYS
-from bot.web import accounts
-from bot.web.auth import Who, form, who
-from bot.web.flows_page import _refused
+from bot.web import accounts, admin
+from bot.web.auth import Who, form
 from nlu.types import SERVICE_TOPICS
 
 FIELDS = {"name_fi": N_("Name in Finnish"), "name_sv": N_("Name in Swedish"), "address": N_("Address"),
@@ -27,13 +26,6 @@ FIELDS = {"name_fi": N_("Name in Finnish"), "name_sv": N_("Name in Swedish"), "a
           "title_fi": N_("Title in Finnish"), "title_sv": N_("Title in Swedish"), **{d: d for d in WEEKDAYS}}
 DONE = {"unit": N_("The unit is saved."), "coordinator": N_("The coordinator is saved."),
         "absence": N_("The absence is saved."), "group": N_("The staff group is updated.")}
-
-
-def _admin(request: Request) -> Who:
-    signed = who(request)
-    if signed.role != "admin":
-        raise PermissionError("the directory is an admin's")
-    return signed
 
 
 def _actor(session: Session, signed: Who) -> str:
@@ -71,7 +63,7 @@ def _unit_page(request: Request, signed: Who, code: str | None, *, values: dict[
     with request.app.state.services.sessions() as session:
         unit = session.scalar(select(Unit).where(Unit.code == code)) if code else None
         if code and unit is None:
-            return _refused(request, signed)
+            return admin.refused(request, signed)
         return _render(request, signed, "unit_form.html", unit=unit, values=values, error=error,
                        status=422 if error else 200)
 
@@ -82,7 +74,7 @@ def _coordinator_page(request: Request, signed: Who, number: int | None, *, valu
     with services.sessions() as session:
         person = session.get(Coordinator, number) if number else None
         if number and person is None:
-            return _refused(request, signed)
+            return admin.refused(request, signed)
         units = list(session.scalars(select(Unit).order_by(Unit.code)))
         colleagues = list(session.scalars(select(Coordinator).where(Coordinator.id != (number or 0))
                                           .order_by(Coordinator.last_name)))
@@ -90,13 +82,6 @@ def _coordinator_page(request: Request, signed: Who, number: int | None, *, valu
         return _render(request, signed, "coordinator_form.html", person=person, units=units, colleagues=colleagues,
                        absences=absences, values=values, error=error, code=code,
                        status=422 if error else 200)
-
-
-async def _guard(request: Request) -> Who | Response:
-    try:
-        return await run_in_threadpool(_admin, request)
-    except PermissionError:
-        return _refused(request, await run_in_threadpool(who, request))
 
 
 async def _posted(request: Request, signed: Who) -> dict[str, Any]:
@@ -108,14 +93,12 @@ async def _posted(request: Request, signed: Who) -> dict[str, Any]:
 
 
 async def overview(request: Request) -> Response:
-    signed = await _guard(request)
-    return signed if isinstance(signed, Response) else await run_in_threadpool(_overview, request, signed)
+    signed = await run_in_threadpool(admin.require, request)
+    return await run_in_threadpool(_overview, request, signed)
 
 
 async def unit_page(request: Request) -> Response:
-    signed = await _guard(request)
-    if isinstance(signed, Response):
-        return signed
+    signed = await run_in_threadpool(admin.require, request)
     code = request.path_params.get("code")
     if request.method == "GET":
         return await run_in_threadpool(_unit_page, request, signed, code)
@@ -127,7 +110,7 @@ async def unit_page(request: Request) -> Response:
             with services.sessions.begin() as session:
                 unit = session.scalar(select(Unit).where(Unit.code == code)) if code else None
                 if code and unit is None:
-                    return _refused(request, signed)
+                    return admin.refused(request, signed)
                 directory.save_unit(session, unit, data, actor=_actor(session, signed), now=services.clock())
         except directory.DirectoryError as error:
             return _unit_page(request, signed, code, values=data, error=_error(request, signed, error))
@@ -137,9 +120,7 @@ async def unit_page(request: Request) -> Response:
 
 
 async def coordinator_page(request: Request) -> Response:
-    signed = await _guard(request)
-    if isinstance(signed, Response):
-        return signed
+    signed = await run_in_threadpool(admin.require, request)
     number = request.path_params.get("number")
     if request.method == "GET":
         return await run_in_threadpool(_coordinator_page, request, signed, number)
@@ -151,7 +132,7 @@ async def coordinator_page(request: Request) -> Response:
             with services.sessions.begin() as session:
                 person = session.get(Coordinator, number) if number else None
                 if number and person is None:
-                    return _refused(request, signed)
+                    return admin.refused(request, signed)
                 directory.save_coordinator(session, person, data, actor=_actor(session, signed), now=services.clock())
         except directory.DirectoryError as error:
             return _coordinator_page(request, signed, number, values=data, error=_error(request, signed, error))
@@ -169,9 +150,7 @@ def _moment(text: str, tz: ZoneInfo, *, end: bool = False) -> datetime | None:
 
 
 async def absence(request: Request) -> Response:
-    signed = await _guard(request)
-    if isinstance(signed, Response):
-        return signed
+    signed = await run_in_threadpool(admin.require, request)
     number = request.path_params["number"]
     data = await form(request, signed)
 
@@ -182,11 +161,11 @@ async def absence(request: Request) -> Response:
             with services.sessions.begin() as session:
                 person = session.get(Coordinator, number)
                 if person is None:
-                    return _refused(request, signed)
+                    return admin.refused(request, signed)
                 if data.get("end_absence", "").isdigit():
                     found = session.get(Absence, int(data["end_absence"]))
                     if found is None or found.coordinator_id != person.id:
-                        return _refused(request, signed)
+                        return admin.refused(request, signed)
                     directory.end_absence(session, found, actor=_actor(session, signed), now=services.clock())
                 else:
                     try:
@@ -203,9 +182,7 @@ async def absence(request: Request) -> Response:
 
 
 async def link_code(request: Request) -> Response:
-    signed = await _guard(request)
-    if isinstance(signed, Response):
-        return signed
+    signed = await run_in_threadpool(admin.require, request)
     number = request.path_params["number"]
     await form(request, signed)
 
@@ -213,7 +190,7 @@ async def link_code(request: Request) -> Response:
         services = request.app.state.services
         with services.sessions.begin() as session:
             if session.get(Coordinator, number) is None:
-                return _refused(request, signed)
+                return admin.refused(request, signed)
             try:
                 code = staff_link.create_link_code(session, coordinator_id=number, now=services.clock(),
                                                    created_by=_actor(session, signed))
@@ -228,9 +205,7 @@ async def link_code(request: Request) -> Response:
 
 
 async def group(request: Request) -> Response:
-    signed = await _guard(request)
-    if isinstance(signed, Response):
-        return signed
+    signed = await run_in_threadpool(admin.require, request)
     code = request.path_params["code"]
     data = await form(request, signed)
 
@@ -239,7 +214,7 @@ async def group(request: Request) -> Response:
         with services.sessions.begin() as session:
             unit = session.scalar(select(Unit).where(Unit.code == code))
             if unit is None:
-                return _refused(request, signed)
+                return admin.refused(request, signed)
             actor = _actor(session, signed)
             if data.get("decision") == "approve" and unit.staff_chat_pending:
                 staff_group.approve_unit_group(session, unit_id=unit.id, now=services.clock(), actor=actor)

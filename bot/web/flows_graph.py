@@ -12,8 +12,9 @@ from starlette.routing import BaseRoute, Route
 
 from bot.flowspec import drafts, graph
 from bot.i18n import N_
-from bot.web.auth import Who, who
-from bot.web.flows_page import _admin, _draft, _refused
+from bot.web import admin
+from bot.web.auth import Who
+from bot.web.flows_page import _draft
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ def _page(request: Request, signed: Who, name: str) -> Response:
     with services.sessions.begin() as session:
         files = dict(_draft(session, request, signed).files)
     if name not in files:
-        return _refused(request, signed)
+        return admin.refused(request, signed)
     built, file_of = graph.build(files)
     flow = next((flow for flow, file in file_of.items() if file == name), None)
     reachable, dangling = built.reachable(), built.dangling()
@@ -45,11 +46,11 @@ def _page(request: Request, signed: Who, name: str) -> Response:
 
 
 async def page(request: Request) -> Response:
+    signed = await run_in_threadpool(admin.require, request)
     try:
-        signed = await run_in_threadpool(_admin, request)
         name = drafts.check_name(request.path_params["name"])
-    except (PermissionError, drafts.DraftError):
-        return _refused(request, await run_in_threadpool(who, request))
+    except drafts.DraftError:
+        return admin.refused(request, signed)
     return await run_in_threadpool(_page, request, signed, name)
 
 

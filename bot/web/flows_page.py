@@ -17,8 +17,8 @@ from bot.flowspec import drafts, versions
 from bot.flowspec.registry import FlowsInvalid
 from bot.handoff.audit import record
 from bot.i18n import N_
-from bot.web import accounts
-from bot.web.auth import Who, form, who
+from bot.web import accounts, admin
+from bot.web.auth import Who, form
 
 logger = logging.getLogger(__name__)
 
@@ -34,17 +34,6 @@ REFUSED = {
     "unchanged": N_("Nothing to publish: the draft is the same as the newest version."),
     "note": N_("Write a short note on what changed (at most 500 characters)."),
 }
-
-
-def _admin(request: Request) -> Who:
-    signed = who(request)
-    if signed.role != "admin":
-        raise PermissionError("flows are an admin's")
-    return signed
-
-
-def _refused(request: Request, signed: Who) -> Response:
-    return request.app.state.render(request, "gone.html", lang=signed.language, signed=signed, status=404)
 
 
 def _draft(session: Session, request: Request, signed: Who) -> FlowDraft:
@@ -79,10 +68,7 @@ def _overview(request: Request, signed: Who) -> Response:
 
 
 async def overview(request: Request) -> Response:
-    try:
-        signed = await run_in_threadpool(_admin, request)
-    except PermissionError:
-        return _refused(request, await run_in_threadpool(who, request))
+    signed = await run_in_threadpool(admin.require, request)
     return await run_in_threadpool(_overview, request, signed)
 
 
@@ -92,7 +78,7 @@ def _editor(request: Request, signed: Who, name: str, body: str | None = None, s
         draft = _draft(session, request, signed)
         files = dict(draft.files)
         if name not in files and body is None:
-            return _refused(request, signed)
+            return admin.refused(request, signed)
         text = body if body is not None else files[name]
         found = drafts.problems(drafts.with_file(files, name, text))
         return request.app.state.render(
@@ -102,11 +88,11 @@ def _editor(request: Request, signed: Who, name: str, body: str | None = None, s
 
 
 async def edit(request: Request) -> Response:
+    signed = await run_in_threadpool(admin.require, request)
     try:
-        signed = await run_in_threadpool(_admin, request)
         name = drafts.check_name(request.path_params["name"])
-    except (PermissionError, drafts.DraftError):
-        return _refused(request, await run_in_threadpool(who, request))
+    except drafts.DraftError:
+        return admin.refused(request, signed)
     if request.method == "GET":
         return await run_in_threadpool(_editor, request, signed, name)
     data = await form(request, signed)
@@ -128,10 +114,10 @@ def _save(request: Request, signed: Who, name: str, body: str) -> Response:
 
 async def check(request: Request) -> Response:
     """The editor's live check: the draft with this file as typed; problems as JSON (file, line, message)."""
+    signed = await run_in_threadpool(admin.require, request)
     try:
-        signed = await run_in_threadpool(_admin, request)
         name = drafts.check_name(request.path_params["name"])
-    except (PermissionError, drafts.DraftError):
+    except drafts.DraftError:
         return JSONResponse({"error": "not found"}, status_code=404)
     data = await form(request, signed)
 
@@ -148,10 +134,7 @@ async def check(request: Request) -> Response:
 
 
 async def publish(request: Request) -> Response:
-    try:
-        signed = await run_in_threadpool(_admin, request)
-    except PermissionError:
-        return _refused(request, await run_in_threadpool(who, request))
+    signed = await run_in_threadpool(admin.require, request)
     data = await form(request, signed)
     return await run_in_threadpool(_publish, request, signed, (data.get("note") or "").strip(),
                                    data.get("action", "publish"))
@@ -185,25 +168,19 @@ def _version(request: Request, signed: Who, number: int) -> Response:
     with services.sessions() as session:
         version, newest = versions.get(session, number), versions.latest(session)
         if version is None or newest is None:
-            return _refused(request, signed)
+            return admin.refused(request, signed)
         return request.app.state.render(
             request, "flow_version.html", lang=signed.language, signed=signed, version=version, newest=newest,
             diff=versions.diff(newest, version), when_published=versions.when(version, services.settings.timezone))
 
 
 async def version(request: Request) -> Response:
-    try:
-        signed = await run_in_threadpool(_admin, request)
-    except PermissionError:
-        return _refused(request, await run_in_threadpool(who, request))
+    signed = await run_in_threadpool(admin.require, request)
     return await run_in_threadpool(_version, request, signed, request.path_params["number"])
 
 
 async def rollback(request: Request) -> Response:
-    try:
-        signed = await run_in_threadpool(_admin, request)
-    except PermissionError:
-        return _refused(request, await run_in_threadpool(who, request))
+    signed = await run_in_threadpool(admin.require, request)
     data = await form(request, signed)
     number = request.path_params["number"]
 
@@ -212,7 +189,7 @@ async def rollback(request: Request) -> Response:
         with services.sessions.begin() as session:
             source = versions.get(session, number)
             if source is None:
-                return _refused(request, signed)
+                return admin.refused(request, signed)
             note = (data.get("note") or "").strip() or f"rollback to version {number}"
             published = versions.publish(session, dict(source.files), by=f"admin:{signed.username}",
                                          note=note[: versions.NOTE_MAX])
@@ -240,10 +217,7 @@ def _texts(request: Request, signed: Who) -> Response:
 
 
 async def texts(request: Request) -> Response:
-    try:
-        signed = await run_in_threadpool(_admin, request)
-    except PermissionError:
-        return _refused(request, await run_in_threadpool(who, request))
+    signed = await run_in_threadpool(admin.require, request)
     return await run_in_threadpool(_texts, request, signed)
 
 

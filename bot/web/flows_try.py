@@ -25,8 +25,9 @@ from bot.flowspec import versions
 from bot.flowspec.registry import FlowRegistry, FlowsInvalid
 from bot.handoff.trial import TrialActions
 from bot.i18n import N_
-from bot.web.auth import Who, form, who
-from bot.web.flows_page import _admin, _draft, _refused
+from bot.web import admin
+from bot.web.auth import Who, form
+from bot.web.flows_page import _draft
 from nlu.types import Prediction
 
 logger = logging.getLogger(__name__)
@@ -133,10 +134,7 @@ def _turn(request: Request, signed: Who, data: dict[str, str]) -> Response:
 
 
 async def page(request: Request) -> Response:
-    try:
-        signed = await run_in_threadpool(_admin, request)
-    except PermissionError:
-        return _refused(request, await run_in_threadpool(who, request))
+    signed = await run_in_threadpool(admin.require, request)
     data = await form(request, signed) if request.method == "POST" else {}
     return await run_in_threadpool(_turn, request, signed, data)
 

@@ -4,6 +4,7 @@ tests fail. Fixtures: `live` (the server), and `browser_tab`, a function opening
 cookies); every tab is checked at the end for errors in its console (a CSP violation shows there)."""
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -60,8 +61,16 @@ def live_fixture(db_url: str, keyword_classifier) -> Iterator[Live]:
         for username, role, who, lang in ACCOUNTS:
             accounts.add(session, username=username, password=PASSWORD, role=role, coordinator=who, language=lang,
                          now=utcnow())
-    port = _free_port()
     app = create_app(services)
+    with serve(app) as url:
+        yield Live(url, services, app)
+    services.close()
+
+
+@contextlib.contextmanager
+def serve(app: Any) -> Iterator[str]:
+    """The app served by uvicorn in a thread on a free loopback port; its base URL while the block runs."""
+    port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
                                            timeout_graceful_shutdown=2))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -70,10 +79,11 @@ def live_fixture(db_url: str, keyword_classifier) -> Iterator[Live]:
     while not server.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
-    yield Live(f"http://127.0.0.1:{port}", services, app)
-    server.should_exit = True
-    thread.join(timeout=10)
-    services.close()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 BrowserTab = Callable[..., Page]
@@ -120,5 +130,10 @@ def sign_in(tab: Page, url: str, username: str, lang: str = "fi") -> None:
 def axe_violations(tab: Page, tags: list[str] = WCAG_21_AA) -> list[dict[str, Any]]:
     """axe-core's violations of the page now shown, each as rule id, impact, help and the offending selectors."""
     found = tab.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", tags)
-    return [{"rule": v["id"], "impact": v["impact"], "help": v["help"],
-             "nodes": [", ".join(node["target"]) for node in v["nodes"]]} for v in found["violations"]]
+    return [{"rule": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [_target(n) for n in v["nodes"]]}
+            for v in found["violations"]]
+
+
+def _target(node: dict[str, Any]) -> str:
+    """axe-core's selector of a node; one inside a shadow root is a list of selectors (host, then inside)."""
+    return " >> ".join(" ".join(part) if isinstance(part, list) else part for part in node["target"])

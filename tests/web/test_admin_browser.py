@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-import uvicorn
 from playwright.sync_api import Page, expect
 
 from bot.config import PROJECT_ROOT
@@ -28,9 +25,9 @@ from bot.web import accounts
 from bot.web.app import create_app
 from tests.auxil.browser import (  # noqa: F401 - the browser_tab fixture
     PASSWORD,
-    WCAG_21_AA,
-    _free_port,
+    axe_violations,
     browser_tab_fixture,
+    serve,
     sign_in,
 )
 from tests.auxil.chat import Chat
@@ -67,18 +64,8 @@ def admin_live(db_url: str, keyword_classifier) -> Iterator[Admin]:
         versions.publish(session, versions.read_files(PROJECT_ROOT / "flows"), by="system", note="the repository")
     follow = LiveFlows(services.flows, services.sessions)
     assert follow.poll() == 1
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(services), host="127.0.0.1", port=port, log_config=None,
-                                           timeout_graceful_shutdown=2))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield Admin(f"http://127.0.0.1:{port}", services, follow)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(create_app(services)) as url:
+        yield Admin(url, services, follow)
     services.close()
 
 
@@ -90,16 +77,9 @@ def admin_tab(browser_tab, admin: Admin) -> Page:  # noqa: ANN001
     return tab
 
 
-def _target(node: dict) -> str:
-    """axe-core's selector of a node; one inside a shadow root is a list of selectors (host, then inside)."""
-    return " >> ".join(" ".join(part) if isinstance(part, list) else part for part in node["target"])
-
-
 def accessible(tab: Page, what: str) -> None:
-    """axe-core's WCAG 2.1 AA rules find nothing; a node inside the editor's shadow root is named by its path."""
-    found = tab.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_21_AA)
-    violations = [{"rule": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [_target(n) for n in v["nodes"]]}
-                  for v in found["violations"]]
+    """axe-core's WCAG 2.1 AA rules find nothing (a node inside the editor's shadow root is named by its path)."""
+    violations = axe_violations(tab)
     assert violations == [], f"axe-core found WCAG 2.1 AA problems on {what}: {violations}"
 
 

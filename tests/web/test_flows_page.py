@@ -25,10 +25,13 @@ def line_of(text: str, needle: str) -> int:
     return next(number for number, line in enumerate(text.splitlines(), 1) if needle in line)
 
 
-def test_staff_cannot_open_the_flows(client):
+def test_staff_cannot_open_the_flows(client, services):
     assert login(client, "sari").status_code == 303
     for path in ("/flows", "/flows/texts", "/flows/edit/intake.yaml", "/flows/versions/1"):
         assert client.get(path).status_code == 404, path
+    with services.sessions() as session:  # each attempt audited, as a case outside one's reach is
+        denied = list(session.scalars(select(AuditEvent).where(AuditEvent.action == "staff_permission_denied")))
+    assert len(denied) == 4 and {event.details["attempted"] for event in denied} == {"flows"}
     token = csrf_of(client.get("/cases").text)
     assert client.post("/flows/publish", data={"csrf_token": token, "note": "x"}).status_code == 404
     assert client.post("/flows/check/intake.yaml", data={"csrf_token": token, "body": ""}).status_code == 404
