@@ -151,8 +151,8 @@ def test_the_command_prints_csv_and_json_and_refuses_a_bad_date_with_one_line(da
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "# contacts"
     assert list(csv.reader(out[1:])) == [
-        ["Ajanjakso", "Asiat", "Pelkkä kortti", "Kirjatut tarpeet", "Välitetty", "Suostumus epätty",
-         "Pelkkä kortti, osuus", "Välitetty, osuus", "Epätty, osuus"],
+        ["Ajanjakso", "Asiat", "Pelkkä kortti", "Kirjatut tarpeet", "Välitetty", "Suostumus evätty",
+         "Pelkkä kortti, osuus", "Välitetty, osuus", "Evätty, osuus"],
         ["24.11.2026", "9", "–", "<5", "<5", "<5", "–", "–", "–"],
         ["Yhteensä", "9", "–", "<5", "<5", "<5", "–", "–", "–"]]
     assert main(["stats", "--from", "2026-11-01", "--to", "2026-11-30", "--group", "month", "--format", "json",

@@ -309,8 +309,8 @@ def test_statistics_and_their_csv_after_a_scripted_day(admin_live: Admin, browse
     tab.get_by_role("button", name="Näytä").click()
     expect(tab.get_by_text("Luvut ajalta 24.11.2026–24.11.2026")).to_be_visible()
     rows = table_rows(tab, "Asiat ajanjaksoittain")
-    assert rows[0] == ["Ajanjakso", "Asiat", "Pelkkä kortti", "Kirjatut tarpeet", "Välitetty", "Suostumus epätty",
-                       "Pelkkä kortti, osuus", "Välitetty, osuus", "Epätty, osuus"]
+    assert rows[0] == ["Ajanjakso", "Asiat", "Pelkkä kortti", "Kirjatut tarpeet", "Välitetty", "Suostumus evätty",
+                       "Pelkkä kortti, osuus", "Välitetty, osuus", "Evätty, osuus"]
     # 13 matters: 5 ended with the card alone, 8 needs; the 2 declines are too few to show ("<5"), and so are the 6
     # handed on, which would tell them (8 - 6); shares only from what is shown
     assert rows[1:] == [["24.11.2026", "13", "5", "8", "–", "<5", "38 %", "–", "–"],
