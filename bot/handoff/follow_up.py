@@ -44,16 +44,16 @@ def parse(payload: str | None) -> tuple[int, str] | None:
 
 
 def send_due(session: Session, *, now: datetime) -> int:
-    """Queue the question for every case closed long enough ago in a unit that asks; how many were queued."""
-    rows = session.execute(
-        select(Handoff, Unit.follow_up_days).join(Unit, Unit.id == Handoff.unit_id)
-        .where(Unit.follow_up_days.is_not(None), Handoff.status == "closed", Handoff.follow_up_sent_at.is_(None),
-               Handoff.erased_at.is_(None), Handoff.citizen_id.is_not(None), Handoff.closed_at.is_not(None))
-        .order_by(Handoff.id).limit(BATCH)).all()
+    """Queue the question for every case closed long enough ago in a unit that asks (the wait is per unit, so each
+    unit is asked for its own due cases: one not yet due never holds up those that are); how many were queued."""
+    units = session.execute(select(Unit.id, Unit.follow_up_days).where(Unit.follow_up_days.is_not(None))).all()
+    due = [handoff for unit_id, days in units for handoff in session.scalars(
+        select(Handoff).where(Handoff.unit_id == unit_id, Handoff.status == "closed",
+                              Handoff.follow_up_sent_at.is_(None), Handoff.erased_at.is_(None),
+                              Handoff.citizen_id.is_not(None), Handoff.closed_at <= now - timedelta(days=days))
+        .order_by(Handoff.id).limit(BATCH))]
     queued = 0
-    for handoff, days in rows:
-        if handoff.closed_at > now - timedelta(days=days):
-            continue
+    for handoff in due:
         # Compare-and-set: two instances never queue it twice.
         taken = cast(CursorResult[Any], session.execute(
             update(Handoff).where(Handoff.id == handoff.id, Handoff.follow_up_sent_at.is_(None))

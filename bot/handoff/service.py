@@ -22,7 +22,7 @@ from bot.handoff.audit import record
 from bot.handoff.erasure import erase_citizen
 from bot.handoff.hours import Expectation, contact_how, contact_time_note, expected_contact, promise_text
 from bot.handoff.outbox import drop_unsent, retract_staff_messages
-from bot.handoff.routing import OPEN_STATUSES, choose, is_absent, last_coordinator, serves, units_for
+from bot.handoff.routing import OPEN_STATUSES, Assignment, choose, is_absent, last_coordinator, serves, units_for
 from bot.i18n import N_, I18n
 
 logger = logging.getLogger(__name__)
@@ -37,6 +37,19 @@ STATUS_LABELS = {
 def unit_contact(unit: Unit, lang: str) -> UnitContact:
     return UnitContact(unit_id=unit.id, name=unit.name(lang), phone=unit.phone,
                        hours=I18n.opening_hours(unit.opening_hours or {}, lang), address=unit.address)
+
+
+def proposal(assignment: Assignment, lang: str) -> Proposal:
+    """Whom the consent names for this assignment: the coordinator and their work pair (with the language the pair
+    serves in when it is not the citizen's), or only the unit."""
+    person = assignment.coordinator
+    if person is None:
+        return Proposal(unit=unit_contact(assignment.unit, lang))
+    pair = person.pair
+    other = next((code for code in pair.languages or [] if code in ("fi", "sv")), None) if pair else None
+    return Proposal(unit=unit_contact(assignment.unit, lang), coordinator_id=person.id, coordinator=person.full_name,
+                    title=person.title(lang), pair_id=pair.id if pair else None, pair=pair.full_name if pair else None,
+                    pair_language=other if pair and lang not in (pair.languages or []) else None)
 
 
 def case_holder(person: Coordinator | None, unit: Unit, lang: str) -> str:
@@ -120,15 +133,7 @@ class StoreActions:
             if not units_for(self.session, municipality=None, lang=lang):
                 raise RuntimeError("no unit is configured: run `lahitori demo` or add units")
             raise OutOfArea(f"no unit serves the municipality of need {need_id}: show where_to_turn instead")
-        person = assignment.coordinator
-        if person is None:
-            return Proposal(unit=unit_contact(assignment.unit, lang))
-        pair = person.pair
-        other = next((code for code in pair.languages or [] if code in ("fi", "sv")), None) if pair else None
-        return Proposal(unit=unit_contact(assignment.unit, lang), coordinator_id=person.id,
-                        coordinator=person.full_name, title=person.title(lang), pair_id=pair.id if pair else None,
-                        pair=pair.full_name if pair else None,
-                        pair_language=other if pair and lang not in (pair.languages or []) else None)
+        return proposal(assignment, lang)
 
     def record_consent(self, *, need_id: int, proposal: dict[str, Any], text: str, decision: str, lang: str) -> int:
         consent = consent_rules.record_decision(

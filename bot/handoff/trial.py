@@ -12,7 +12,7 @@ from bot.dialogue.models import Document
 from bot.dialogue.ports import HandoffInfo, Labeler, OutOfArea, Proposal, UnitContact
 from bot.handoff.area import where_to_turn
 from bot.handoff.routing import choose, serves, units_for
-from bot.handoff.service import unit_contact
+from bot.handoff.service import proposal, unit_contact
 from bot.i18n import N_, I18n
 
 SIMULATED = N_("(Try-it: nothing was stored or sent; a real conversation would have done this.)")
@@ -55,15 +55,7 @@ class TrialActions:
                             municipality=need.get("municipality"), lang=lang, now=self.now)
         if assignment is None:
             raise OutOfArea("no unit serves the municipality")
-        person = assignment.coordinator
-        if person is None:
-            return Proposal(unit=unit_contact(assignment.unit, lang))
-        pair = person.pair
-        return Proposal(unit=unit_contact(assignment.unit, lang), coordinator_id=person.id,
-                        coordinator=person.full_name, title=person.title(lang), pair_id=pair.id if pair else None,
-                        pair=pair.full_name if pair else None,
-                        pair_language=next(iter(pair.languages or []), None)
-                        if pair and lang not in (pair.languages or []) else None)
+        return proposal(assignment, lang)
 
     def record_consent(self, *, need_id: int, proposal: dict[str, Any], text: str, decision: str, lang: str) -> int:
         consents = self.memory.setdefault("consents", [])

@@ -36,5 +36,5 @@ def refused(request: Request, signed: Who) -> Response:
             if account is not None:
                 record(session, actor=accounts.actor(account), action="staff_permission_denied", at=services.clock(),
                        details={"attempted": request.url.path.split("/")[1], "via": "console"})
-    return request.app.state.render(request, "views_not_found.html", lang=signed.language, signed=signed,
+    return request.app.state.render(request, "page_not_found.html", lang=signed.language, signed=signed,
                                     status=404)

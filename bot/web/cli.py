@@ -89,7 +89,9 @@ def cmd_web(args: argparse.Namespace) -> int:
 
 
 class _NoClassifier:
-    """The console needs no NLU; the Services object has a slot for it."""
+    """The console needs no NLU; the Services object has a slot for it (try-it builds the real one when asked)."""
+
+    console_only = True
 
     def predict(self, text: str) -> Prediction:
         return Prediction.nothing(backend="console")

@@ -103,7 +103,7 @@ def _say(request: Request, signed: Who, report: stats_report.Report) -> stats_te
 
 
 def _hidden(request: Request, signed: Who) -> Response:
-    return request.app.state.render(request, "views_not_found.html", lang=signed.language, signed=signed, status=404)
+    return request.app.state.render(request, "page_not_found.html", lang=signed.language, signed=signed, status=404)
 
 
 async def page(request: Request) -> Response:

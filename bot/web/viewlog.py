@@ -159,7 +159,7 @@ async def views(request: Request) -> Response:
     outcome, context = await run_in_threadpool(_look, request, signed, False)
     render, lang = request.app.state.render, signed.language
     if outcome == "hidden":
-        return render(request, "views_not_found.html", lang=lang, signed=signed, status=404)
+        return render(request, "page_not_found.html", lang=lang, signed=signed, status=404)
     _ = lambda message: request.app.state.gettext(lang, message)  # noqa: E731
     found: log.Page | None = context["found"]
     query: Query = context["asked"]
@@ -176,7 +176,7 @@ async def views_csv(request: Request) -> Response:
     outcome, context = await run_in_threadpool(_look, request, signed, True)
     lang = signed.language
     if outcome == "hidden":
-        return request.app.state.render(request, "views_not_found.html", lang=lang, signed=signed, status=404)
+        return request.app.state.render(request, "page_not_found.html", lang=lang, signed=signed, status=404)
     if context["error"]:
         return Response(request.app.state.gettext(lang, context["error"]), status_code=400, media_type="text/plain")
     _ = lambda message: request.app.state.gettext(lang, message)  # noqa: E731
