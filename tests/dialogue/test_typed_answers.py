@@ -81,7 +81,7 @@ TABLE: dict[str, dict[str, list[tuple[str, str | None]]]] = {
         "sv": [("snart", "soon"), ("inom några veckor", "soon"), ("nästa vecka", "soon"),
                ("brådskande", "urgent"), ("genast", "urgent"), ("snabbt", "urgent"), ("det är bråttom", "urgent"),
                ("ingen brådska", "no_hurry"), ("int bråttom", "no_hurry"), ("inte bråttom", "no_hurry"),
-               ("det är inte bråttom", "no_hurry"),
+               ("det är inte bråttom", "no_hurry"), ("inte bradskande", "no_hurry"), ("inte akut", "no_hurry"),
                ("vet inte", None), ("kanske", None), ("ja", None)],
     },
     "contact": {
